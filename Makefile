@@ -1,0 +1,72 @@
+# nntheory — every target runs in the project's virtual environment (.venv, or the one that
+# is active), so nothing needs activating by hand.
+#
+#   make install   create .venv, install nntheory (editable, with dev tools) and neural-tangents
+#   make test      the test suite
+#   make quick     every study at its quick profile, then every report
+#   make <study>   one study (quick) and its report, e.g. `make universal_approximation`
+#   make claims    check every claim against stored quick results (exit 1 if one fails)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(if $(VIRTUAL_ENV),$(VIRTUAL_ENV)/bin/python,$(VENV)/bin/python)
+NT := $(PY) -m nntheory.cli
+PROFILE ?= quick
+SEED ?= 0
+
+STUDIES := $(sort $(basename $(notdir $(filter-out studies/__init__.py,$(wildcard studies/*.py)))))
+# A study's results are stale when its own file or the library changed; reports also depend on
+# the report code. Make keeps one stamp per (study, profile, seed); `nntheory run` itself keeps
+# results per config hash and reuses them, so make passes --force only to replace a stale stamp.
+LIB := $(shell find nntheory -name '*.py' -not -path '*/report/*')
+REPORT_LIB := $(shell find nntheory/report -type f -not -name '*.pyc')
+STAMPS := results/.make
+
+.PHONY: help install test quick reports claims clean lint $(STUDIES)
+
+help:
+	@echo "make install | test | quick | reports | claims | clean | <study>: $(STUDIES)"
+
+install:
+	@python3 -c "import ctypes.util as u, sys; sys.exit(0 if u.find_library('pango-1.0') else 1)" \
+	  || { echo "installing Pango for WeasyPrint (PDF reports)"; \
+	       apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; }
+	@if [ -z "$${VIRTUAL_ENV:-}" ] && [ ! -x $(VENV)/bin/python ]; then python3 -m venv $(VENV); fi
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	# neural-tangents 0.6.5 declares tensorflow (~2 GB) as a dependency but never needs it
+	# here: install it alone; nntheory/compat/neural_tangents.py makes it run on current JAX.
+	$(PY) -m pip install -q --no-deps 'neural-tangents==0.6.5'
+	$(PY) -c "from nntheory.compat.neural_tangents import nt; print('neural-tangents', nt.__version__, 'imports')"
+
+test:
+	$(PY) -m pytest -q
+
+lint:
+	$(PY) -m ruff check nntheory studies tests
+
+$(STAMPS)/%.$(PROFILE).$(SEED): studies/%.py $(LIB)
+	@mkdir -p $(STAMPS)
+	$(NT) run $* --profile $(PROFILE) --seed $(SEED) $(if $(wildcard $@),--force)
+	@touch $@
+
+reports/%/index.html: $(STAMPS)/%.$(PROFILE).$(SEED) $(REPORT_LIB)
+	$(NT) report $* --profile $(PROFILE) --seed $(SEED)
+
+$(STUDIES): %: reports/%/index.html
+
+quick: $(STUDIES:%=reports/%/index.html)
+	$(NT) report --profile $(PROFILE) --seed $(SEED) >/dev/null
+	@echo "reports: reports/index.html"
+
+reports:
+	$(NT) report --profile $(PROFILE) --seed $(SEED)
+
+claims:
+	$(NT) claims --profile $(PROFILE) --seed $(SEED)
+
+clean:
+	rm -rf results reports/index.html $(addprefix reports/,$(STUDIES))

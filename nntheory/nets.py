@@ -1,0 +1,209 @@
+"""Networks as pure functions: ``Net(init, apply, kernel)``.
+
+Every net here is built from ``neural_tangents.stax`` (through :mod:`nntheory.compat`), so a
+finite network and its infinite-width kernel come from one description:
+
+* ``init(key, input_shape) -> (output_shape, params)``
+* ``apply(params, x) -> f(x)``
+* ``kernel(x1, x2, get=("nngp", "ntk"))`` — the analytic NNGP / NTK of the infinite-width
+  limit, or ``None`` where neural-tangents has no closed form for the activation.
+
+Parameterisations (Jacot, Gabriel & Hongler 2018, arXiv:1806.07572, Eq. 1; Sohl-Dickstein et
+al. 2020, arXiv:2001.07301):
+
+* ``"ntk"``:      z = σ_w / √n_in · W x + σ_b · b,   W, b ~ N(0, 1)
+* ``"standard"``: z = W x + b,   W ~ N(0, σ_w² / n_in),  b ~ N(0, σ_b²)
+
+Both compute the same function at initialisation; they differ in how gradient descent scales
+with width.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from nntheory.compat.neural_tangents import stax
+
+PARAMETERIZATIONS = ("ntk", "standard")
+
+
+@dataclasses.dataclass(frozen=True)
+class Activation:
+    """One row of the activation table.
+
+    Attributes:
+      name: registry name (``"relu"``, ``"poly3"``, …).
+      layer: zero-argument factory returning a stax ``(init, apply, kernel)`` layer.
+      fn: the scalar function, for plotting and for code that needs it outside stax.
+      has_kernel: whether neural-tangents gives an analytic NNGP/NTK for it.
+      polynomial_degree: k if the activation is the polynomial x^k, else ``None``. A one-hidden
+        -layer net with such an activation is itself a polynomial of degree <= k and so is not a
+        universal approximator (Leshno, Lin, Pinkus & Schocken 1993, Neural Networks 6(6)).
+      formula: the definition, in matplotlib mathtext.
+    """
+
+    name: str
+    layer: Callable[[], tuple]
+    fn: Callable[[jax.Array], jax.Array]
+    has_kernel: bool
+    polynomial_degree: int | None
+    formula: str
+
+
+def _elementwise(fn):
+    # Finite-width only: stax derives no closed-form kernel without an nngp_fn.
+    return lambda: stax.Elementwise(fn=fn)
+
+
+def _gelu(x):
+    return jax.nn.gelu(x, approximate=False)
+
+
+def _leaky(x):
+    return jax.nn.leaky_relu(x, negative_slope=0.1)
+
+
+def _erf(x):
+    return jax.scipy.special.erf(x)
+
+
+_FIXED: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("relu", stax.Relu, jax.nn.relu, True, None, r"$\max(0, x)$"),
+        Activation(
+            "leaky_relu", lambda: stax.LeakyRelu(0.1), _leaky, True, None, r"$\max(0.1x, x)$"
+        ),
+        Activation("gelu", lambda: stax.Gelu(approximate=False), _gelu, True, None,
+                   r"$x\,\Phi(x)$"),
+        Activation("erf", stax.Erf, _erf, True, None, r"$\mathrm{erf}(x)$"),
+        Activation("tanh", _elementwise(jnp.tanh), jnp.tanh, False, None, r"$\tanh(x)$"),
+        Activation("sigmoid", _elementwise(jax.nn.sigmoid), jax.nn.sigmoid, False, None,
+                   r"$1/(1+e^{-x})$"),
+        Activation("softplus", _elementwise(jax.nn.softplus), jax.nn.softplus, False, None,
+                   r"$\log(1+e^{x})$"),
+    )
+}
+_POLY = re.compile(r"^poly([1-9][0-9]?)$")
+
+
+def activation(name: str) -> Activation:
+    """Look an activation up by name: one of :data:`ACTIVATIONS` or ``poly<k>`` (x^k, k >= 1).
+
+    Raises:
+      ValueError: naming the unknown activation and the allowed ones.
+    """
+    if not isinstance(name, str):
+        raise ValueError(f"activation must be a string, got {name!r}")
+    if name in _FIXED:
+        return _FIXED[name]
+    m = _POLY.match(name)
+    if m:
+        k = int(m.group(1))
+        return Activation(
+            name,
+            lambda: stax.Monomial(k),
+            lambda x: x**k,
+            True,
+            k,
+            rf"$x^{{{k}}}$",
+        )
+    raise ValueError(
+        f"unknown activation {name!r}; allowed: {', '.join(ACTIVATIONS)}, poly<k> (x^k, k = 1..99)"
+    )
+
+
+#: Names of the fixed activations; ``poly<k>`` adds polynomials of any degree k.
+ACTIVATIONS = tuple(_FIXED)
+
+
+@dataclasses.dataclass(frozen=True)
+class Net:
+    """A network as three pure functions (the stax triple), plus a description.
+
+    ``kernel`` is ``None`` when the infinite-width limit has no closed form here.
+    """
+
+    init: Callable[[jax.Array, tuple[int, ...]], tuple[tuple[int, ...], Any]]
+    apply: Callable[..., jax.Array]
+    kernel: Callable[..., Any] | None
+    name: str = "net"
+    info: dict = dataclasses.field(default_factory=dict, compare=False)
+
+    def init_params(self, key: jax.Array, input_shape: tuple[int, ...]) -> Any:
+        """Parameters only: ``init(key, input_shape)[1]``."""
+        return self.init(key, input_shape)[1]
+
+
+def _positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def _positive_float(name: str, value) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a positive number, got {value!r}") from None
+    if not (v > 0 and v < float("inf")):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return v
+
+
+def mlp(
+    width: int,
+    depth: int = 1,
+    out_dim: int = 1,
+    activation_name: str = "relu",
+    *,
+    parameterization: str = "ntk",
+    w_std: float = 2.0**0.5,
+    b_std: float = 0.1,
+    out_w_std: float | None = None,
+) -> Net:
+    """A fully connected net: ``depth`` hidden layers of ``width`` units, then a linear readout.
+
+    f(x) = W_{L+1} φ(W_L … φ(W_1 x + b_1) … + b_L) + b_{L+1}, with the weights scaled per
+    ``parameterization`` (module docstring). ``w_std`` = √2 is He initialisation for ReLU
+    (He et al. 2015, arXiv:1502.01852); ``out_w_std`` defaults to ``w_std``.
+
+    Raises:
+      ValueError: for a non-positive width/depth/out_dim, an unknown activation or
+        parameterization, or a non-positive standard deviation.
+    """
+    _positive_int("width", width)
+    _positive_int("depth", depth)
+    _positive_int("out_dim", out_dim)
+    act = activation(activation_name)
+    if parameterization not in PARAMETERIZATIONS:
+        raise ValueError(
+            f"unknown parameterization {parameterization!r}; allowed: {', '.join(PARAMETERIZATIONS)}"
+        )
+    w_std = _positive_float("w_std", w_std)
+    if b_std is None or float(b_std) < 0:
+        raise ValueError(f"b_std must be a non-negative number, got {b_std!r}")
+    b_std = float(b_std)
+    out_w_std = w_std if out_w_std is None else _positive_float("out_w_std", out_w_std)
+    layers = []
+    for _ in range(depth):
+        layers += [stax.Dense(width, w_std, b_std, parameterization=parameterization), act.layer()]
+    layers.append(stax.Dense(out_dim, out_w_std, b_std, parameterization=parameterization))
+    init, apply, kernel = stax.serial(*layers)
+    info = dict(
+        kind="mlp", width=width, depth=depth, out_dim=out_dim, activation=act.name,
+        parameterization=parameterization, w_std=w_std, b_std=b_std, out_w_std=out_w_std,
+    )
+    name = f"mlp[{act.name}, depth={depth}, width={width}]"
+    return Net(init, apply, kernel if act.has_kernel else None, name, info)
+
+
+def param_count(params) -> int:
+    """Number of scalar parameters in a pytree."""
+    return int(sum(jnp.size(p) for p in jax.tree_util.tree_leaves(params)))

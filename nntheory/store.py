@@ -1,0 +1,256 @@
+"""Results on disk: one folder per (study, config hash, seed).
+
+Layout of ``<root>/<study>/<hash>-seed<seed>/``::
+
+    meta.json       config, config hash, seed, git commit, package versions, device, wall time
+    metrics.json    the scalar metrics claims read
+    arrays.npz      raw arrays (loaded with allow_pickle=False)
+    tables/*.parquet
+
+A folder is written under a temporary name in the same directory and renamed into place, so
+a reader never sees a half-written result and a killed run leaves only a ``.tmp-*`` folder,
+which the next run of the same config removes. A per-result lock file serialises two
+processes computing the same result: the second waits, then reuses the first one's result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as _dt
+import fcntl
+import io
+import json
+import os
+import platform
+import shutil
+import subprocess
+import uuid
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nntheory.study import Results, config_dict, config_hash
+
+PACKAGES = ("nntheory", "jax", "jaxlib", "optax", "neural-tangents", "numpy", "scipy", "pandas")
+
+
+class StoreError(ValueError):
+    """A results folder is missing, corrupt, or belongs to another config."""
+
+
+def result_dir(root: str | Path, study: str, cfg_hash: str, seed: int) -> Path:
+    return Path(root) / study / f"{cfg_hash}-seed{seed}"
+
+
+def _git_commit() -> str:
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here, capture_output=True, text=True, timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if not commit:
+        return "unknown"
+    return commit + ("+dirty" if dirty else "")
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for p in PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            out[p] = "not installed"
+    return out
+
+
+def _device() -> dict[str, Any]:
+    import jax
+
+    devs = jax.devices()
+    return dict(
+        platform=devs[0].platform,
+        kind=devs[0].device_kind,
+        count=len(devs),
+        processes=jax.process_count(),
+        cpu=platform.processor() or platform.machine(),
+        cores=os.cpu_count(),
+    )
+
+
+def make_meta(study: str, profile: str | None, cfg, seed: int, wall_time: float) -> dict:
+    """The provenance block written beside every result."""
+    return dict(
+        study=study,
+        profile=profile,
+        config=config_dict(cfg),
+        config_hash=config_hash(study, cfg),
+        seed=seed,
+        git_commit=_git_commit(),
+        versions=_versions(),
+        device=_device(),
+        wall_time_s=round(float(wall_time), 3),
+        created_utc=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+    )
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def save(root: str | Path, results: Results, meta: dict) -> Path:
+    """Write ``results`` and ``meta`` atomically; return the final folder.
+
+    An existing folder for the same key is replaced (used by ``--force``).
+    """
+    final = result_dir(root, meta["study"], meta["config_hash"], meta["seed"])
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f".tmp-{final.name}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        (tmp / "tables").mkdir()
+        for name, df in results.tables.items():
+            buf = io.BytesIO()
+            df.to_parquet(buf, index=False)
+            _write_bytes(tmp / "tables" / f"{name}.parquet", buf.getvalue())
+        buf = io.BytesIO()
+        np.savez(buf, **{k: np.asarray(v) for k, v in results.arrays.items()})
+        _write_bytes(tmp / "arrays.npz", buf.getvalue())
+        metrics = {k: float(v) for k, v in results.metrics.items()}
+        _write_bytes(tmp / "metrics.json", json.dumps(metrics, indent=1, sort_keys=True).encode())
+        # meta.json last: a folder with a readable meta.json is complete.
+        _write_bytes(tmp / "meta.json", json.dumps(meta, indent=1, sort_keys=True).encode())
+        if final.exists():
+            old = final.parent / f".old-{final.name}-{uuid.uuid4().hex[:8]}"
+            os.rename(final, old)
+            os.rename(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def exists(root: str | Path, study: str, cfg_hash: str, seed: int) -> bool:
+    return (result_dir(root, study, cfg_hash, seed) / "meta.json").is_file()
+
+
+def load(root: str | Path, study: str, cfg, seed: int) -> tuple[Results, dict]:
+    """Load the results of (study, config, seed), checking they are whole and belong to cfg.
+
+    Raises:
+      StoreError: missing folder, unreadable or foreign meta.json, corrupt table or arrays.
+    """
+    h = config_hash(study, cfg)
+    d = result_dir(root, study, h, seed)
+    if not d.is_dir():
+        raise StoreError(f"no results for {study} (config {h}, seed {seed}) in {Path(root)}")
+    try:
+        meta = json.loads((d / "meta.json").read_text())
+        if not isinstance(meta, dict):
+            raise ValueError
+    except (OSError, ValueError, UnicodeDecodeError):
+        raise StoreError(f"corrupt results in {d}: meta.json is missing or not valid JSON") from None
+    if meta.get("config_hash") != h or meta.get("config") != config_dict(cfg):
+        raise StoreError(f"results in {d} belong to another config (meta.json does not match)")
+    if meta.get("study") != study or meta.get("seed") != seed:
+        raise StoreError(f"results in {d} belong to another study or seed")
+    try:
+        metrics = json.loads((d / "metrics.json").read_text())
+        if not isinstance(metrics, dict):
+            raise ValueError
+        metrics = {str(k): float(v) for k, v in metrics.items()}
+    except (OSError, ValueError, TypeError, UnicodeDecodeError):
+        raise StoreError(f"corrupt results in {d}: metrics.json is not valid") from None
+    tables = {}
+    for p in sorted((d / "tables").glob("*.parquet")):
+        try:
+            tables[p.stem] = pd.read_parquet(p)
+        except Exception as e:  # pyarrow raises several types for a damaged file
+            raise StoreError(
+                f"corrupt results in {d}: table {p.name} is unreadable ({type(e).__name__})"
+            ) from None
+    try:
+        with np.load(d / "arrays.npz", allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except Exception as e:
+        raise StoreError(
+            f"corrupt results in {d}: arrays.npz is unreadable ({type(e).__name__})"
+        ) from None
+    return Results(tables, arrays, metrics), meta
+
+
+@contextlib.contextmanager
+def lock(root: str | Path, study: str, cfg_hash: str, seed: int):
+    """An exclusive lock for computing one result (a second process blocks until released)."""
+    d = Path(root) / study
+    d.mkdir(parents=True, exist_ok=True)
+    path = d / f".lock-{cfg_hash}-seed{seed}"
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def clean_stale(root: str | Path, study: str, cfg_hash: str, seed: int) -> int:
+    """Remove temporary folders a killed run of this key left behind; return how many.
+
+    Call only while holding :func:`lock` for the key.
+    """
+    d = Path(root) / study
+    n = 0
+    for pattern in (f".tmp-{cfg_hash}-seed{seed}-*", f".old-{cfg_hash}-seed{seed}-*"):
+        for p in d.glob(pattern):
+            shutil.rmtree(p, ignore_errors=True)
+            n += 1
+    return n
+
+
+@dataclasses.dataclass(frozen=True)
+class RunOutcome:
+    results: Results
+    meta: dict
+    path: Path
+    reused: bool
+
+
+def run_and_store(study, cfg, seed: int, *, root: str | Path = "results", profile: str | None,
+                  force: bool = False) -> RunOutcome:
+    """Run a study (or reuse its stored results) and store what it measured.
+
+    ``study`` is a :class:`nntheory.study.Study`. Results for the same config hash and seed are
+    reused unless ``force``; a corrupt stored result is an error (rerun with ``force``).
+    """
+    import time
+
+    import jax
+
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    h = config_hash(study.name, cfg)
+    with lock(root, study.name, h, seed):
+        clean_stale(root, study.name, h, seed)
+        if not force and exists(root, study.name, h, seed):
+            res, meta = load(root, study.name, cfg, seed)
+            return RunOutcome(res, meta, result_dir(root, study.name, h, seed), True)
+        t0 = time.perf_counter()
+        res = study.run(cfg, jax.random.PRNGKey(seed))
+        meta = make_meta(study.name, profile, cfg, seed, time.perf_counter() - t0)
+        path = save(root, res, meta)
+    return RunOutcome(res, meta, path, False)
