@@ -31,9 +31,9 @@ help:
 	@echo "make install | test | quick | reports | claims | clean | <study>: $(STUDIES)"
 
 install:
-	@python3 -c "import ctypes.util as u, sys; sys.exit(0 if u.find_library('pango-1.0') else 1)" \
-	  || { echo "installing Pango for WeasyPrint (PDF reports)"; \
-	       apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; }
+	@python3 -c "import ctypes.util as u, sys; sys.exit(all(u.find_library(n) for n in ('pango-1.0', 'harfbuzz-subset')) == 0)" \
+	  || { echo "installing Pango and HarfBuzz-subset for WeasyPrint (PDF reports)"; \
+	       apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; }
 	@if [ -z "$${VIRTUAL_ENV:-}" ] && [ ! -x $(VENV)/bin/python ]; then python3 -m venv $(VENV); fi
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
@@ -42,7 +42,7 @@ install:
 	$(PY) -m pip install -q --no-deps 'neural-tangents==0.6.5'
 	$(PY) -c "from nntheory.compat.neural_tangents import nt; print('neural-tangents', nt.__version__, 'imports')"
 
-test:
+test: lint
 	$(PY) -m pytest -q
 
 lint:
@@ -56,10 +56,11 @@ $(STAMPS)/%.$(PROFILE).$(SEED): studies/%.py $(LIB)
 reports/%/index.html: $(STAMPS)/%.$(PROFILE).$(SEED) $(REPORT_LIB)
 	$(NT) report $* --profile $(PROFILE) --seed $(SEED)
 
-$(STUDIES): %: reports/%/index.html
+# Stamps are named as prerequisites (not left intermediate) so make never deletes them.
+$(STUDIES): %: $(STAMPS)/%.$(PROFILE).$(SEED) reports/%/index.html
 
-quick: $(STUDIES:%=reports/%/index.html)
-	$(NT) report --profile $(PROFILE) --seed $(SEED) >/dev/null
+# (each `nntheory report STUDY` also rewrites reports/index.html)
+quick: $(STUDIES:%=$(STAMPS)/%.$(PROFILE).$(SEED)) $(STUDIES:%=reports/%/index.html)
 	@echo "reports: reports/index.html"
 
 reports:

@@ -171,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
-        print("nntheory: interrupted; no partial result was kept", file=sys.stderr)
+        print("nntheory: interrupted; nothing was published (a rerun resumes from the last "
+              "completed sweep point)", file=sys.stderr)
         return EXIT_INTERRUPTED
     except (ValueError, TypeError, ImportError, OSError) as e:
         if debug:
@@ -181,9 +182,5 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
 
 
-def entry() -> None:
-    sys.exit(main())
-
-
 if __name__ == "__main__":
-    entry()
+    sys.exit(main())

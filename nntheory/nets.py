@@ -28,7 +28,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from nntheory.compat.neural_tangents import stax
+from nntheory.compat.neural_tangents import permissive, stax
 
 PARAMETERIZATIONS = ("ntk", "standard")
 
@@ -184,7 +184,8 @@ def mlp(
     act = activation(activation_name)
     if parameterization not in PARAMETERIZATIONS:
         raise ValueError(
-            f"unknown parameterization {parameterization!r}; allowed: {', '.join(PARAMETERIZATIONS)}"
+            f"unknown parameterization {parameterization!r}; "
+            f"allowed: {', '.join(PARAMETERIZATIONS)}"
         )
     w_std = _positive_float("w_std", w_std)
     if b_std is None or float(b_std) < 0:
@@ -195,7 +196,7 @@ def mlp(
     for _ in range(depth):
         layers += [stax.Dense(width, w_std, b_std, parameterization=parameterization), act.layer()]
     layers.append(stax.Dense(out_dim, out_w_std, b_std, parameterization=parameterization))
-    init, apply, kernel = stax.serial(*layers)
+    init, apply, kernel = (permissive(f) for f in stax.serial(*layers))
     info = dict(
         kind="mlp", width=width, depth=depth, out_dim=out_dim, activation=act.name,
         parameterization=parameterization, w_std=w_std, b_std=b_std, out_w_std=out_w_std,

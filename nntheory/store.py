@@ -164,7 +164,8 @@ def load(root: str | Path, study: str, cfg, seed: int) -> tuple[Results, dict]:
         if not isinstance(meta, dict):
             raise ValueError
     except (OSError, ValueError, UnicodeDecodeError):
-        raise StoreError(f"corrupt results in {d}: meta.json is missing or not valid JSON") from None
+        raise StoreError(
+            f"corrupt results in {d}: meta.json is missing or not valid JSON") from None
     if meta.get("config_hash") != h or meta.get("config") != config_dict(cfg):
         raise StoreError(f"results in {d} belong to another config (meta.json does not match)")
     if meta.get("study") != study or meta.get("seed") != seed:
@@ -222,6 +223,65 @@ def clean_stale(root: str | Path, study: str, cfg_hash: str, seed: int) -> int:
     return n
 
 
+class Checkpoint:
+    """Per-sweep-point checkpoints of one run, so a killed run resumes instead of starting over.
+
+    A study whose ``run`` takes a ``ckpt`` argument wraps each sweep point in
+    ``ckpt.step(name, compute)``: ``compute() -> {name: array}`` runs only if no checkpoint of
+    that name exists; its arrays are written atomically to
+    ``<root>/<study>/.partial-<hash>-seed<seed>/<name>.npz`` (never visible to readers of
+    results). Points must depend only on the config and keys derived from the seed, so a
+    resumed run equals an uninterrupted one. The folder is removed once the result is saved.
+    An unreadable checkpoint (a damaged file) is recomputed.
+    """
+
+    def __init__(self, directory: Path | None):
+        self.directory = directory
+        self.resumed = 0
+        self.computed = 0
+
+    def step(self, name: str, compute) -> dict[str, np.ndarray]:
+        if self.directory is None:
+            self.computed += 1
+            return {k: np.asarray(v) for k, v in compute().items()}
+        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
+        path = self.directory / f"{safe}.npz"
+        if path.is_file():
+            try:
+                with np.load(path, allow_pickle=False) as z:
+                    out = {k: z[k] for k in z.files}
+                self.resumed += 1
+                return out
+            except Exception:  # a damaged checkpoint: compute the point again
+                path.unlink(missing_ok=True)
+        out = {k: np.asarray(v) for k, v in compute().items()}
+        self.directory.mkdir(parents=True, exist_ok=True)
+        buf = io.BytesIO()
+        np.savez(buf, **out)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        _write_bytes(tmp, buf.getvalue())
+        os.replace(tmp, path)
+        self.computed += 1
+        return out
+
+
+#: For scripts and tests: computes every point, keeps nothing.
+NO_CHECKPOINT = Checkpoint(None)
+
+
+def partial_dir(root: str | Path, study: str, cfg_hash: str, seed: int) -> Path:
+    return Path(root) / study / f".partial-{cfg_hash}-seed{seed}"
+
+
+def _accepts_ckpt(run) -> bool:
+    import inspect
+
+    try:
+        return "ckpt" in inspect.signature(run).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 @dataclasses.dataclass(frozen=True)
 class RunOutcome:
     results: Results
@@ -247,10 +307,24 @@ def run_and_store(study, cfg, seed: int, *, root: str | Path = "results", profil
     with lock(root, study.name, h, seed):
         clean_stale(root, study.name, h, seed)
         if not force and exists(root, study.name, h, seed):
-            res, meta = load(root, study.name, cfg, seed)
+            try:
+                res, meta = load(root, study.name, cfg, seed)
+            except StoreError as e:
+                raise StoreError(f"{e} (rerun with --force to replace it)") from None
             return RunOutcome(res, meta, result_dir(root, study.name, h, seed), True)
+        partial = partial_dir(root, study.name, h, seed)
+        if force:
+            shutil.rmtree(partial, ignore_errors=True)
         t0 = time.perf_counter()
-        res = study.run(cfg, jax.random.PRNGKey(seed))
+        key = jax.random.PRNGKey(seed)
+        if _accepts_ckpt(study.run):
+            ckpt = Checkpoint(partial)
+            res = study.run(cfg, key, ckpt=ckpt)
+        else:
+            ckpt, res = None, study.run(cfg, key)
         meta = make_meta(study.name, profile, cfg, seed, time.perf_counter() - t0)
+        if ckpt is not None:
+            meta["checkpoints"] = dict(resumed=ckpt.resumed, computed=ckpt.computed)
         path = save(root, res, meta)
+        shutil.rmtree(partial, ignore_errors=True)
     return RunOutcome(res, meta, path, False)

@@ -90,7 +90,8 @@ class Claim:
         if self.op not in OPS:
             raise ValueError(f"claim {self.id}: unknown op {self.op!r}; allowed: {', '.join(OPS)}")
         if (self.op == "between") != isinstance(self.expected, tuple):
-            raise ValueError(f"claim {self.id}: 'between' needs a (low, high) pair, others a number")
+            raise ValueError(
+                f"claim {self.id}: 'between' needs a (low, high) pair, the others a number")
         if not self.tolerance >= 0:
             raise ValueError(f"claim {self.id}: tolerance must be >= 0, got {self.tolerance!r}")
 

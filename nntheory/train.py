@@ -162,7 +162,8 @@ class _Program:
     evaluate: Callable  # (params, data) -> metrics dict
 
 
-def _program(net: Net, optimizer, loss: str, log_every: int, batch_size: int | None) -> _Program:
+def _program(net: Net, optimizer, loss: str, log_every: int, batch_size: int | None,
+             extra_metrics: Callable | None = None) -> _Program:
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; allowed: {', '.join(LOSSES)}")
     loss_fn = LOSSES[loss]
@@ -180,6 +181,12 @@ def _program(net: Net, optimizer, loss: str, log_every: int, batch_size: int | N
             out[f"{split}_loss"] = loss_fn(pred, data[f"y_{split}"])
             if classify:
                 out[f"{split}_accuracy"] = accuracy(pred, data[f"y_{split}"])
+        if extra_metrics is not None:
+            extra = extra_metrics(params, data)
+            clash = set(extra) & set(out)
+            if clash:
+                raise ValueError(f"extra_metrics may not redefine {', '.join(sorted(clash))}")
+            out.update({k: jnp.asarray(v, jnp.float32) for k, v in extra.items()})
         return out
 
     def init_state(params, key):
@@ -251,6 +258,16 @@ def progress_enabled(progress: bool | None) -> bool:
     return sys.stderr.isatty()
 
 
+def progress(iterable, desc: str, total: int | None = None, enabled: bool | None = None):
+    """Wrap a study's outer sweep loop in a tqdm bar (shown after 3 s; see
+    :func:`progress_enabled`)."""
+    if not progress_enabled(enabled):
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, desc=desc, total=total, delay=3.0, leave=False, file=sys.stderr)
+
+
 def _segments(n_chunks: int, target: int = 20) -> int:
     """The largest divisor of n_chunks giving at least ``target`` segments (so the progress bar
     moves) while every segment has the same length (one compilation)."""
@@ -298,6 +315,7 @@ def fit(
     loss: str = "mse",
     batch_size: int | None = None,
     key: jax.Array | None = None,
+    extra_metrics: Callable | None = None,
     progress: bool | None = None,
     **optimizer_kwargs,
 ) -> tuple[Any, History]:
@@ -305,11 +323,12 @@ def fit(
 
     Full-batch by default; with ``batch_size`` each step draws a batch without replacement from
     ``jax.random.fold_in(key, step)``. Metrics are logged at step 0 and every ``log_every``
-    steps.
+    steps; ``extra_metrics(params, data) -> {name: scalar}`` (jittable) adds metrics of
+    one's own to each log (a weight norm, a Fourier sparsity, …).
     """
     steps, log_every = _check_steps(steps, log_every)
     opt = _resolve_optimizer(optimizer, learning_rate, schedule, steps, optimizer_kwargs)
-    prog = _program(net, opt, loss, log_every, batch_size)
+    prog = _program(net, opt, loss, log_every, batch_size, extra_metrics)
     d = _as_data(data)
     key = jax.random.PRNGKey(0) if key is None else key
     t0 = time.perf_counter()
@@ -396,6 +415,7 @@ def fit_ensemble(
     batch_size: int | None = None,
     keys: jax.Array | None = None,
     chunk_size: int | None = None,
+    extra_metrics: Callable | None = None,
     progress: bool | None = None,
     **optimizer_kwargs,
 ) -> tuple[Any, History]:
@@ -406,6 +426,7 @@ def fit_ensemble(
       data: as for :func:`fit`; shared by all members, or with a leading K axis on every array
         when ``member_data=True`` (K targets, K noisy label sets, …).
       keys: (K, 2) keys for minibatch sampling; defaults to ``fold_in(PRNGKey(0), k)``.
+      extra_metrics: as for :func:`fit`, evaluated per member.
       chunk_size: members per vmapped call; by default as many as fit
         :func:`memory_budget` (the last chunk is padded so every chunk compiles once).
 
@@ -417,7 +438,7 @@ def fit_ensemble(
     """
     steps, log_every = _check_steps(steps, log_every)
     opt = _resolve_optimizer(optimizer, learning_rate, schedule, steps, optimizer_kwargs)
-    prog = _program(net, opt, loss, log_every, batch_size)
+    prog = _program(net, opt, loss, log_every, batch_size, extra_metrics)
     d = _as_data(data)
     leaves = jax.tree_util.tree_leaves(params)
     if not leaves:
@@ -471,7 +492,7 @@ def fit_ensemble(
         m0 = eval_v(p_c, d_c)
         state, metrics = _drive(seg_v, state, d_c, steps // log_every, progress, net.name)
         n_real = int(real.sum())
-        out_params.append(jax.tree_util.tree_map(lambda x: x[:n_real], state["params"]))
+        out_params.append(jax.tree_util.tree_map(lambda x, n=n_real: x[:n], state["params"]))
         out_metrics.append({
             k: np.concatenate([np.asarray(m0[k])[:, None], v], axis=1)[:n_real]
             for k, v in metrics.items()

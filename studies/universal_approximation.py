@@ -22,6 +22,7 @@ their best polynomial's error; the linear unit gets 3/4 of XOR and the 2-unit ML
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -270,10 +271,27 @@ def _datasets(cfg: Config, tgt: data.Target, keys) -> dict:
     return {f: jnp.stack([getattr(d, f) for d in ds]) for f in data.Dataset._fields}
 
 
-def _sweep(cfg: Config, key) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+def _train_point(cfg: Config, net, keys, d: dict, dim: int) -> dict[str, np.ndarray]:
+    """One sweep point: train the members (target, seed pairs) of one width as one ensemble,
+    return their errors on the test grid (and their fits, kept for 1-D figures)."""
+    params = train.init_ensemble(net, keys, (dim,))
+    params, hist = train.fit_ensemble(
+        net, params, d, member_data=True, optimizer="adam", learning_rate=cfg.learning_rate,
+        schedule="cosine", steps=cfg.steps, log_every=cfg.log_every,
+    )
+    pred = np.asarray(jax.vmap(net.apply)(params, d["x_test"]), np.float64)
+    y = np.asarray(d["y_test"], np.float64)
+    return dict(
+        rel_l2=approx.relative_l2(pred, y), sup=approx.sup_error(pred, y),
+        train_loss=hist.final("train_loss"), diverged=hist.diverged,
+        pred=pred[..., 0].astype(np.float32),
+    )
+
+
+def _sweep(cfg: Config, key, step) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
     """Train every (activation, width) as one ensemble per input dimension, members being
     (target, seed) pairs; return per-member errors, a few stored fits, and the polynomial
-    baselines."""
+    baselines. ``step(name, compute)`` checkpoints each point (see nntheory.store)."""
     rows, fits, base = [], {}, []
     by_dim: dict[int, list[data.Target]] = {}
     for t in cfg.targets:
@@ -302,33 +320,26 @@ def _sweep(cfg: Config, key) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
                                  rel_l2=float(approx.relative_l2(p, y)),
                                  sup=float(approx.sup_error(p, y))))
 
-    for a in cfg.activations:
-        for w in cfg.widths:
-            net = nets.mlp(w, 1, 1, a, parameterization="standard", w_std=cfg.w_std,
-                           b_std=cfg.b_std)
-            for dim, (members, d) in datasets.items():
-                ikeys = jnp.stack([
-                    jax.random.fold_in(jax.random.fold_in(k_init, w), s) for _, s in members
-                ])
-                params = train.init_ensemble(net, ikeys, (dim,))
-                params, hist = train.fit_ensemble(
-                    net, params, d, member_data=True, optimizer="adam",
-                    learning_rate=cfg.learning_rate, schedule="cosine", steps=cfg.steps,
-                    log_every=cfg.log_every,
-                )
-                pred = np.asarray(jax.vmap(net.apply)(params, d["x_test"]), np.float64)
-                y = np.asarray(d["y_test"], np.float64)
-                rel, sup = approx.relative_l2(pred, y), approx.sup_error(pred, y)
-                for i, (tgt, s) in enumerate(members):
-                    rows.append(dict(
-                        activation=a, target=tgt.name, dim=dim, width=w, seed=s,
-                        rel_l2=float(rel[i]), sup=float(sup[i]),
-                        train_loss=float(hist.final("train_loss")[i]),
-                        diverged=bool(hist.diverged[i]),
-                        polynomial=nets.activation(a).polynomial_degree is not None,
-                    ))
-                    if s == 0 and dim == 1:
-                        fits[f"fit__{tgt.name}__{a}__{w}"] = pred[i, :, 0].astype(np.float32)
+    points = [(a, w) for a in cfg.activations for w in cfg.widths]
+    for a, w in train.progress(points, "universal approximation sweep"):
+        net = nets.mlp(w, 1, 1, a, parameterization="standard", w_std=cfg.w_std,
+                       b_std=cfg.b_std)
+        for dim, (members, d) in datasets.items():
+            ikeys = jnp.stack([
+                jax.random.fold_in(jax.random.fold_in(k_init, w), s) for _, s in members
+            ])
+            compute = functools.partial(_train_point, cfg, net, ikeys, d, dim)
+            point = step(f"{a}-w{w}-d{dim}", compute)
+            for i, (tgt, s) in enumerate(members):
+                rows.append(dict(
+                    activation=a, target=tgt.name, dim=dim, width=w, seed=s,
+                    rel_l2=float(point["rel_l2"][i]), sup=float(point["sup"][i]),
+                    train_loss=float(point["train_loss"][i]),
+                    diverged=bool(point["diverged"][i]),
+                    polynomial=nets.activation(a).polynomial_degree is not None,
+                ))
+                if s == 0 and dim == 1:
+                    fits[f"fit__{tgt.name}__{a}__{w}"] = point["pred"][i]
     return pd.DataFrame(rows), fits, pd.DataFrame(base)
 
 
@@ -368,7 +379,7 @@ def summarise(errors: pd.DataFrame, baselines: pd.DataFrame) -> dict[str, float]
     widest = med["width"].max()
     nonpoly = med[~med["polynomial"]]
     falls, slopes = [], []
-    for (a, t), g in nonpoly.groupby(["activation", "target"]):
+    for (_, t), g in nonpoly.groupby(["activation", "target"]):
         g = g.sort_values("width")
         falls.append(float(g["rel_l2"].iloc[-1] / g["rel_l2"].iloc[0]))
         if data.target(t).smooth and len(g) >= 2:
@@ -395,10 +406,14 @@ def summarise(errors: pd.DataFrame, baselines: pd.DataFrame) -> dict[str, float]
     return m
 
 
-def run(cfg: Config, key: jax.Array) -> Results:
-    """Run the sweep and the XOR check; every number the claims read is in ``metrics``."""
+def run(cfg: Config, key: jax.Array, ckpt=None) -> Results:
+    """Run the sweep and the XOR check; every number the claims read is in ``metrics``.
+
+    ``ckpt`` (a ``nntheory.store.Checkpoint``, given by ``nntheory run``) lets a killed run
+    resume at the next sweep point."""
     k_sweep, k_xor = jax.random.split(key)
-    errors, fits, baselines = _sweep(cfg, k_sweep)
+    step = ckpt.step if ckpt is not None else (lambda name, compute: compute())
+    errors, fits, baselines = _sweep(cfg, k_sweep, step)
     xor_df, xor_arrays, xor_metrics = _xor(cfg, k_xor)
     grid_1d = np.asarray(data.grid(cfg.grid_1d, 1))[:, 0]
     metrics = {**summarise(errors, baselines), **xor_metrics}
@@ -450,7 +465,7 @@ def _fits_figure(res: Results, cfg: Config) -> Figure:
     widths = sorted({cfg.widths[0], cfg.widths[len(cfg.widths) // 2], cfg.widths[-1]})
     fig, axes = plt.subplots(len(targets), len(shown), figsize=(3.3 * len(shown),
                              2.6 * len(targets)), squeeze=False, sharex=True)
-    colors = sns.color_palette("rocket_r", n_colors=len(widths) + 1)[1:]
+    colors = sns.color_palette("colorblind")[1 : len(widths) + 1]
     for i, t in enumerate(targets):
         y = np.asarray(data.target(t)(jnp.asarray(x)[:, None]))
         for j, a in enumerate(shown):

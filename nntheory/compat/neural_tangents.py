@@ -112,6 +112,27 @@ def load():
     return nt, nt.stax
 
 
+def permissive(fn):
+    """Wrap a neural-tangents function so it runs under ``jax_numpy_rank_promotion="allow"``.
+
+    stax's standard-parameterisation ``Dense`` adds a bias of shape (n,) to outputs of shape
+    (batch, n), relying on implicit rank promotion; nntheory's tests run with rank promotion
+    set to "raise" to keep our own code strict, so calls into neural-tangents are exempted here
+    (the setting is read while tracing, so this also holds under ``jit``).
+    """
+    import functools
+
+    import jax
+
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        with jax.numpy_rank_promotion("allow"):
+            return fn(*args, **kwargs)
+
+    return wrapped
+
+
 nt, stax = load()
 
-__all__ = ["nt", "stax", "load", "WORKING_NTK_IMPLEMENTATIONS", "BROKEN_NTK_IMPLEMENTATIONS"]
+__all__ = ["nt", "stax", "load", "permissive", "WORKING_NTK_IMPLEMENTATIONS",
+           "BROKEN_NTK_IMPLEMENTATIONS"]

@@ -80,6 +80,7 @@ def render_study(study: Study, cfg, results, meta: dict, verdicts: list[Verdict]
         figures=[dict(name=f.name, caption=f.caption, svg=svg) for f, svg in figures],
         config=meta["config"],
         meta=meta,
+        diverged=results.metrics.get("diverged_members"),
         references=getattr(study.module, "REFERENCES", ()),
         css=_ENV.loader.get_source(_ENV, "style.css")[0],
     )

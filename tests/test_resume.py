@@ -1,0 +1,140 @@
+"""Interruption, resumption and concurrency of `run_and_store`: a run interrupted after some
+sweep points resumes from their checkpoints and equals an uninterrupted run; two processes
+computing the same result do not both compute it; Ctrl-C stops with one line."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nntheory import store
+from nntheory.study import Results
+
+
+@dataclasses.dataclass(frozen=True)
+class Cfg:
+    points: int = 4
+
+
+class FakeStudy:
+    """A study of ``points`` sweep points; can be told to stop (Ctrl-C) after some of them."""
+
+    name = "fake"
+
+    def __init__(self, stop_after=None):
+        self.stop_after = stop_after
+        self.computed = []
+
+    def run(self, cfg, key, ckpt=None):
+        rows = []
+        for i in range(cfg.points):
+            if self.stop_after is not None and len(self.computed) == self.stop_after:
+                raise KeyboardInterrupt
+
+            def compute(i=i):
+                self.computed.append(i)
+                return dict(value=np.float64(i) ** 2 + float(key[1]))
+
+            rows.append(float(ckpt.step(f"point-{i}", compute)["value"]))
+        return Results(tables=dict(t=pd.DataFrame(dict(v=rows))), metrics=dict(total=sum(rows)))
+
+
+def test_interrupted_run_resumes_from_checkpoints(tmp_path):
+    cfg = Cfg()
+    first = FakeStudy(stop_after=2)
+    with pytest.raises(KeyboardInterrupt):
+        store.run_and_store(first, cfg, 0, root=tmp_path, profile=None)
+    h = store.config_hash("fake", cfg)
+    assert not store.exists(tmp_path, "fake", h, 0)           # nothing half-published
+    assert len(list(store.partial_dir(tmp_path, "fake", h, 0).glob("*.npz"))) == 2
+
+    second = FakeStudy()
+    out = store.run_and_store(second, cfg, 0, root=tmp_path, profile=None)
+    assert second.computed == [2, 3]
+    assert out.meta["checkpoints"] == dict(resumed=2, computed=2)
+    assert not store.partial_dir(tmp_path, "fake", h, 0).exists()
+
+    clean = store.run_and_store(FakeStudy(), cfg, 0, root=tmp_path / "other", profile=None)
+    assert clean.results.metrics == out.results.metrics
+    pd.testing.assert_frame_equal(clean.results.tables["t"], out.results.tables["t"])
+
+
+def test_damaged_checkpoint_is_recomputed(tmp_path):
+    cfg = Cfg()
+    with pytest.raises(KeyboardInterrupt):
+        store.run_and_store(FakeStudy(stop_after=2), cfg, 0, root=tmp_path, profile=None)
+    part = store.partial_dir(tmp_path, "fake", store.config_hash("fake", cfg), 0)
+    (part / "point-0.npz").write_bytes(b"not a zip file")
+    again = FakeStudy()
+    out = store.run_and_store(again, cfg, 0, root=tmp_path, profile=None)
+    assert again.computed == [0, 2, 3]
+    assert out.meta["checkpoints"] == dict(resumed=1, computed=3)
+
+
+def test_force_discards_checkpoints(tmp_path):
+    cfg = Cfg()
+    with pytest.raises(KeyboardInterrupt):
+        store.run_and_store(FakeStudy(stop_after=2), cfg, 0, root=tmp_path, profile=None)
+    again = FakeStudy()
+    store.run_and_store(again, cfg, 0, root=tmp_path, profile=None, force=True)
+    assert again.computed == [0, 1, 2, 3]
+
+
+CONCURRENT = textwrap.dedent("""
+    import dataclasses, json, sys, time
+    import numpy as np
+    from nntheory import store
+    from nntheory.study import Results
+
+    @dataclasses.dataclass(frozen=True)
+    class Cfg:
+        points: int = 1
+
+    class Slow:
+        name = "slow"
+        def run(self, cfg, key):
+            time.sleep(3.0)
+            return Results(metrics=dict(x=float(key[1])))
+
+    out = store.run_and_store(Slow(), Cfg(), 0, root=sys.argv[1], profile=None)
+    print(json.dumps(dict(reused=out.reused, x=out.results.metrics["x"])))
+""")
+
+
+def test_two_processes_do_not_both_compute(tmp_path):
+    cmd = [sys.executable, "-c", CONCURRENT, str(tmp_path)]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [json.loads(p.communicate(timeout=120)[0].strip().splitlines()[-1]) for p in procs]
+    assert sorted(o["reused"] for o in outs) == [False, True]
+    assert outs[0]["x"] == outs[1]["x"]
+
+
+def test_ctrl_c_stops_with_one_line(tmp_path, tiny_toml):
+    env = dict(os.environ, NNTHEORY_PROGRESS="0")
+    p = subprocess.Popen(
+        [sys.executable, "-m", "nntheory.cli", "--results-dir", str(tmp_path / "r"), "run",
+         "universal_approximation", "--config", str(tiny_toml)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    partial = tmp_path / "r" / "universal_approximation"
+    deadline = time.monotonic() + 240
+    while not list(partial.glob(".partial-*/*.npz")):  # a sweep point is done: mid-run
+        assert p.poll() is None and time.monotonic() < deadline, "run ended or stalled"
+        time.sleep(0.1)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("nntheory: interrupted;"), err
+    published = [d for d in (tmp_path / "r" / "universal_approximation").iterdir()
+                 if not d.name.startswith(".")]
+    assert published == []
