@@ -14,6 +14,7 @@ raising or silently averaging NaN into the ensemble.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 import sys
@@ -327,14 +328,14 @@ def fit(
     one's own to each log (a weight norm, a Fourier sparsity, …).
     """
     steps, log_every = _check_steps(steps, log_every)
-    opt = _resolve_optimizer(optimizer, learning_rate, schedule, steps, optimizer_kwargs)
-    prog = _program(net, opt, loss, log_every, batch_size, extra_metrics)
+    spec = _optimizer_spec(optimizer, learning_rate, schedule, steps, optimizer_kwargs)
     d = _as_data(data)
+    init_j, eval_j, run_segment = _compiled(net, spec, loss, log_every, batch_size,
+                                            extra_metrics, None)
     key = jax.random.PRNGKey(0) if key is None else key
     t0 = time.perf_counter()
-    run_segment = jax.jit(prog.run_chunks, static_argnums=2)
-    state = jax.jit(prog.init_state)(params, key)
-    metrics0 = jax.jit(prog.evaluate)(params, d)
+    state = init_j(params, key)
+    metrics0 = eval_j(params, d)
     state, metrics = _drive(run_segment, state, d, steps // log_every, progress, net.name)
     metrics = {
         k: np.concatenate([np.asarray(metrics0[k])[None], v]) for k, v in metrics.items()
@@ -350,12 +351,38 @@ def fit(
     return state["params"], hist
 
 
-def _resolve_optimizer(optimizer, learning_rate, schedule, steps, kwargs):
+def _optimizer_spec(optimizer, learning_rate, schedule, steps, kwargs) -> tuple:
+    """A hashable description of the optimiser (validated now, built in :func:`_compiled`)."""
     if isinstance(optimizer, str):
-        return make_optimizer(optimizer, learning_rate, schedule=schedule, steps=steps, **kwargs)
+        make_optimizer(optimizer, learning_rate, schedule=schedule, steps=steps, **kwargs)
+        return ("name", optimizer, float(learning_rate), schedule,
+                steps if schedule != "constant" else None, tuple(sorted(kwargs.items())))
     if kwargs or schedule != "constant":
         raise ValueError("optimizer keyword arguments only apply to an optimizer given by name")
-    return optimizer
+    return ("object", optimizer)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(net, spec, loss, log_every, batch_size, extra_metrics, data_axes):
+    """The jitted (init, evaluate, run-segment) functions of one training configuration, cached
+    so that repeated calls with the same net and settings compile once. ``data_axes`` is None
+    for :func:`fit`, else the ensemble's data axes as a sorted tuple of items."""
+    if spec[0] == "name":
+        _, name, lr, schedule, steps, kwargs = spec
+        opt = make_optimizer(name, lr, schedule=schedule, steps=steps, **dict(kwargs))
+    else:
+        opt = spec[1]
+    prog = _program(net, opt, loss, log_every, batch_size, extra_metrics)
+    if data_axes is None:
+        return (jax.jit(prog.init_state), jax.jit(prog.evaluate),
+                jax.jit(prog.run_chunks, static_argnums=2))
+    axes = dict(data_axes)
+    return (
+        jax.jit(jax.vmap(prog.init_state)),
+        jax.jit(jax.vmap(prog.evaluate, in_axes=(0, axes))),
+        jax.jit(jax.vmap(prog.run_chunks, in_axes=(0, axes, None), out_axes=(0, 0)),
+                static_argnums=2),
+    )
 
 
 def init_ensemble(net: Net, keys: jax.Array, input_shape: tuple[int, ...]):
@@ -437,8 +464,9 @@ def fit_ensemble(
     devices each chunk's member axis is sharded over them (``jax.sharding``).
     """
     steps, log_every = _check_steps(steps, log_every)
-    opt = _resolve_optimizer(optimizer, learning_rate, schedule, steps, optimizer_kwargs)
-    prog = _program(net, opt, loss, log_every, batch_size, extra_metrics)
+    spec = _optimizer_spec(optimizer, learning_rate, schedule, steps, optimizer_kwargs)
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; allowed: {', '.join(LOSSES)}")
     d = _as_data(data)
     leaves = jax.tree_util.tree_leaves(params)
     if not leaves:
@@ -466,12 +494,8 @@ def fit_ensemble(
     if n_dev > 1:
         chunk_size = int(math.ceil(chunk_size / n_dev) * n_dev)
 
-    init_v = jax.jit(jax.vmap(prog.init_state))
-    eval_v = jax.jit(jax.vmap(prog.evaluate, in_axes=(0, data_axes)))
-    seg_v = jax.jit(
-        jax.vmap(prog.run_chunks, in_axes=(0, data_axes, None), out_axes=(0, 0)),
-        static_argnums=2,
-    )
+    init_v, eval_v, seg_v = _compiled(net, spec, loss, log_every, batch_size, extra_metrics,
+                                      tuple(sorted(data_axes.items())))
     sharding = _member_sharding() if n_dev > 1 else None
 
     t0 = time.perf_counter()
