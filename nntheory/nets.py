@@ -188,9 +188,12 @@ def mlp(
             f"allowed: {', '.join(PARAMETERIZATIONS)}"
         )
     w_std = _positive_float("w_std", w_std)
-    if b_std is None or float(b_std) < 0:
-        raise ValueError(f"b_std must be a non-negative number, got {b_std!r}")
-    b_std = float(b_std)
+    try:
+        b_std = float(b_std)
+    except (TypeError, ValueError):
+        raise ValueError(f"b_std must be a non-negative number, got {b_std!r}") from None
+    if not 0 <= b_std < float("inf"):
+        raise ValueError(f"b_std must be a non-negative finite number, got {b_std!r}")
     out_w_std = w_std if out_w_std is None else _positive_float("out_w_std", out_w_std)
     layers = []
     for _ in range(depth):

@@ -110,11 +110,22 @@ def _write_bytes(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
+def contents(results: Results) -> dict[str, list[str]]:
+    """The names of a result's tables and arrays, recorded in meta.json so that a load notices
+    a missing file."""
+    return dict(tables=sorted(results.tables), arrays=sorted(results.arrays))
+
+
 def save(root: str | Path, results: Results, meta: dict) -> Path:
     """Write ``results`` and ``meta`` atomically; return the final folder.
 
     An existing folder for the same key is replaced (used by ``--force``).
     """
+    arrays = {k: np.asarray(v) for k, v in results.arrays.items()}
+    bad = [k for k, v in arrays.items() if v.dtype.hasobject]
+    if bad:  # they would need pickle, which load (rightly) refuses
+        raise ValueError(f"results arrays must be numeric or string, not objects: {', '.join(bad)}")
+    meta = {**meta, "contents": contents(results)}
     final = result_dir(root, meta["study"], meta["config_hash"], meta["seed"])
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.parent / f".tmp-{final.name}-{uuid.uuid4().hex[:8]}"
@@ -126,7 +137,7 @@ def save(root: str | Path, results: Results, meta: dict) -> Path:
             df.to_parquet(buf, index=False)
             _write_bytes(tmp / "tables" / f"{name}.parquet", buf.getvalue())
         buf = io.BytesIO()
-        np.savez(buf, **{k: np.asarray(v) for k, v in results.arrays.items()})
+        np.savez(buf, **arrays)
         _write_bytes(tmp / "arrays.npz", buf.getvalue())
         metrics = {k: float(v) for k, v in results.metrics.items()}
         _write_bytes(tmp / "metrics.json", json.dumps(metrics, indent=1, sort_keys=True).encode())
@@ -135,7 +146,11 @@ def save(root: str | Path, results: Results, meta: dict) -> Path:
         if final.exists():
             old = final.parent / f".old-{final.name}-{uuid.uuid4().hex[:8]}"
             os.rename(final, old)
-            os.rename(tmp, final)
+            try:
+                os.rename(tmp, final)
+            except BaseException:
+                os.rename(old, final)  # put the previous result back
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.rename(tmp, final)
@@ -186,12 +201,19 @@ def load(root: str | Path, study: str, cfg, seed: int) -> tuple[Results, dict]:
                 f"corrupt results in {d}: table {p.name} is unreadable ({type(e).__name__})"
             ) from None
     try:
-        with np.load(d / "arrays.npz", allow_pickle=False) as z:
+        # open the file here so it is closed even when numpy rejects a damaged archive
+        with open(d / "arrays.npz", "rb") as f, np.load(f, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
     except Exception as e:
         raise StoreError(
             f"corrupt results in {d}: arrays.npz is unreadable ({type(e).__name__})"
         ) from None
+    contents = meta.get("contents")
+    if isinstance(contents, dict):
+        missing = sorted(set(contents.get("tables", ())) - set(tables)) + sorted(
+            set(contents.get("arrays", ())) - set(arrays))
+        if missing:
+            raise StoreError(f"corrupt results in {d}: missing {', '.join(missing)}")
     return Results(tables, arrays, metrics), meta
 
 
@@ -290,8 +312,8 @@ class RunOutcome:
     reused: bool
 
 
-def run_and_store(study, cfg, seed: int, *, root: str | Path = "results", profile: str | None,
-                  force: bool = False) -> RunOutcome:
+def run_and_store(study, cfg, seed: int, *, root: str | Path = "results",
+                  profile: str | None = None, force: bool = False) -> RunOutcome:
     """Run a study (or reuse its stored results) and store what it measured.
 
     ``study`` is a :class:`nntheory.study.Study`. Results for the same config hash and seed are
@@ -325,6 +347,7 @@ def run_and_store(study, cfg, seed: int, *, root: str | Path = "results", profil
         meta = make_meta(study.name, profile, cfg, seed, time.perf_counter() - t0)
         if ckpt is not None:
             meta["checkpoints"] = dict(resumed=ckpt.resumed, computed=ckpt.computed)
+        meta["contents"] = contents(res)
         path = save(root, res, meta)
         shutil.rmtree(partial, ignore_errors=True)
     return RunOutcome(res, meta, path, False)

@@ -213,13 +213,16 @@ def parse_set(item: str) -> tuple[str, Any]:
     if not name:
         raise ValueError(f"--set expects FIELD=VALUE, got {item!r}")
     try:
-        value = tomllib.loads(f"v = {raw}")["v"]
+        return name, tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
-        if raw and all(ch.isalnum() or ch in "_-." for ch in raw):
-            value = raw
-        else:
-            raise ValueError(f"--set {name}: malformed value {raw!r}") from None
-    return name, value
+        pass
+    try:
+        return name, float(raw)  # numbers TOML spells differently: ".5", "5."
+    except ValueError:
+        pass
+    if raw and all(ch.isalnum() or ch in "_-." for ch in raw):
+        return name, raw
+    raise ValueError(f"--set {name}: malformed value {raw!r}")
 
 
 def load_config_file(path: str | Path) -> dict[str, Any]:

@@ -209,7 +209,7 @@ def _program(net: Net, optimizer, loss: str, log_every: int, batch_size: int | N
         updates, opt_state = optimizer.update(grads, state["opt_state"], state["params"])
         params = optax.apply_updates(state["params"], updates)
         running = state["diverged_step"] < 0
-        ok = jnp.isfinite(loss_value) & _all_finite(grads) & running
+        ok = jnp.isfinite(loss_value) & _all_finite(grads) & _all_finite(params) & running
         keep = lambda new, old: jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b), new, old)
         return dict(
             params=keep(params, state["params"]),
