@@ -25,10 +25,10 @@ LIB := $(shell find nntheory -name '*.py' -not -path '*/report/*')
 REPORT_LIB := $(shell find nntheory/report -type f -not -name '*.pyc')
 STAMPS := results/.make
 
-.PHONY: help install test quick reports claims clean lint $(STUDIES)
+.PHONY: help install test quick reports claims clean lint bench $(STUDIES)
 
 help:
-	@echo "make install | test | quick | reports | claims | clean | <study>: $(STUDIES)"
+	@echo "make install | test | quick | reports | claims | bench | clean | <study>: $(STUDIES)"
 
 install:
 	@python3 -c "import ctypes.util as u, sys; sys.exit(all(u.find_library(n) for n in ('pango-1.0', 'harfbuzz-subset')) == 0)" \
@@ -46,7 +46,7 @@ test: lint
 	$(PY) -m pytest -q
 
 lint:
-	$(PY) -m ruff check nntheory studies tests
+	$(PY) -m ruff check nntheory studies tests benchmarks
 
 $(STAMPS)/%.$(PROFILE).$(SEED): studies/%.py $(LIB)
 	@mkdir -p $(STAMPS)
@@ -68,6 +68,11 @@ reports:
 
 claims:
 	$(NT) claims --profile $(PROFILE) --seed $(SEED)
+
+# Benchmarks against peers (PyTorch among them: installed here, not by `make install`).
+bench:
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) -m benchmarks.run_all
 
 clean:
 	rm -rf results reports/index.html $(addprefix reports/,$(STUDIES))

@@ -120,3 +120,19 @@ def render_index(names: list[str], titles: dict[str, str], out_dir: str | Path) 
     )
     atomic_write(out / "index.html", html)
     return out / "index.html"
+
+
+def render_benchmarks(payload: dict, out_dir: str | Path) -> Path:
+    """``reports/benchmarks/{index.html, report.pdf}`` from the payload of
+    ``benchmarks/run_all.py`` (machine, records)."""
+    from weasyprint import HTML
+
+    out = Path(out_dir)
+    html = _ENV.get_template("benchmarks.html").render(
+        payload=payload, css=_ENV.loader.get_source(_ENV, "style.css")[0],
+        details={r["name"]: json.dumps(r["details"], indent=1, default=_fmt)
+                 for r in payload["records"]},
+    )
+    atomic_write(out / "index.html", html)
+    atomic_write(out / "report.pdf", HTML(string=html, base_url=str(out)).write_pdf())
+    return out / "index.html"
