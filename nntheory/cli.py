@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="nntheory", description="Reproducible studies of neural-network theory.")
     p.add_argument("--results-dir", default=os.environ.get("NNTHEORY_RESULTS", "results"))
     p.add_argument("--reports-dir", default=os.environ.get("NNTHEORY_REPORTS", "reports"))
+    p.add_argument("--distributed", action="store_true",
+                   help="call jax.distributed.initialize() first (multi-host: Slurm, TPU pods)")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="list the studies")
     r = sub.add_parser("run", help="run a study (reusing stored results for the same config)")
@@ -102,8 +104,9 @@ def _cmd_run(args) -> int:
     out = run_and_store(study, cfg, seed, root=args.results_dir, profile=args.profile,
                         force=args.force)
     verb = "reused" if out.reused else f"ran in {time.perf_counter() - t0:.1f} s"
+    where = out.path if out.path is not None else "(published by process 0)"
     print(f"{study.name}: {verb} ({args.profile}, config {out.meta['config_hash']}, "
-          f"seed {seed}) -> {out.path}")
+          f"seed {seed}) -> {where}")
     return 0
 
 
@@ -169,6 +172,12 @@ def main(argv: list[str] | None = None) -> int:
     debug = os.environ.get("NNTHEORY_DEBUG") == "1"
     try:
         args = build_parser().parse_args(argv)
+        if args.distributed:
+            import jax
+
+            jax.distributed.initialize()
+            if args.command in ("report", "claims") and jax.process_index() != 0:
+                return 0  # one process publishes reports
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print("nntheory: interrupted; nothing was published (a rerun resumes from the last "

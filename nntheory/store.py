@@ -255,27 +255,57 @@ class Checkpoint:
     results). Points must depend only on the config and keys derived from the seed, so a
     resumed run equals an uninterrupted one. The folder is removed once the result is saved.
     An unreadable checkpoint (a damaged file) is recomputed.
+
+    Several processes (hosts of ``jax.distributed``, sharing the results folder) split the
+    points: point i belongs to process i mod count; each computes and writes only its own
+    points (its shard) and waits for the others' files, so all of them end with every point.
     """
 
-    def __init__(self, directory: Path | None):
+    def __init__(self, directory: Path | None, process: tuple[int, int] = (0, 1),
+                 wait_timeout_s: float = 24 * 3600.0):
+        index, count = process
+        if not 0 <= index < count:
+            raise ValueError(f"process index {index} is not in [0, {count})")
         self.directory = directory
+        self.process = (index, count)
+        self.wait_timeout_s = wait_timeout_s
         self.resumed = 0
         self.computed = 0
+        self._seen = 0
+
+    def _read(self, path: Path) -> dict[str, np.ndarray] | None:
+        try:
+            with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+        except Exception:  # missing, or a damaged checkpoint
+            return None
 
     def step(self, name: str, compute) -> dict[str, np.ndarray]:
+        index, count = self.process
+        mine = self._seen % count == index
+        self._seen += 1
         if self.directory is None:
             self.computed += 1
             return {k: np.asarray(v) for k, v in compute().items()}
         safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
         path = self.directory / f"{safe}.npz"
+        if not mine:  # another process computes it: wait for its file
+            import time
+
+            deadline = time.monotonic() + self.wait_timeout_s
+            while (out := self._read(path)) is None:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no checkpoint {path.name} from process "
+                                       f"{(self._seen - 1) % count} after {self.wait_timeout_s} s")
+                time.sleep(0.2)
+            self.resumed += 1
+            return out
         if path.is_file():
-            try:
-                with np.load(path, allow_pickle=False) as z:
-                    out = {k: z[k] for k in z.files}
+            out = self._read(path)
+            if out is not None:
                 self.resumed += 1
                 return out
-            except Exception:  # a damaged checkpoint: compute the point again
-                path.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)  # damaged: compute the point again
         out = {k: np.asarray(v) for k, v in compute().items()}
         self.directory.mkdir(parents=True, exist_ok=True)
         buf = io.BytesIO()
@@ -308,16 +338,55 @@ def _accepts_ckpt(run) -> bool:
 class RunOutcome:
     results: Results
     meta: dict
-    path: Path
+    path: Path | None
     reused: bool
 
 
+def _run_cooperating(study, cfg, seed, root, profile, h, process) -> RunOutcome:
+    """One of several processes computing one result (multi-host): no lock (they cooperate,
+    they do not compete), points split by :class:`Checkpoint`, process 0 publishes."""
+    import time
+
+    import jax
+
+    if not _accepts_ckpt(study.run):
+        raise ValueError(f"study {study.name} has no sweep checkpoints to split over processes")
+    if exists(root, study.name, h, seed):
+        res, meta = load(root, study.name, cfg, seed)
+        return RunOutcome(res, meta, result_dir(root, study.name, h, seed), True)
+    partial = partial_dir(root, study.name, h, seed)
+    ckpt = Checkpoint(partial, process=process)
+    t0 = time.perf_counter()
+    res = study.run(cfg, jax.random.PRNGKey(seed), ckpt=ckpt)
+    meta = make_meta(study.name, profile, cfg, seed, time.perf_counter() - t0)
+    meta["checkpoints"] = dict(resumed=ckpt.resumed, computed=ckpt.computed)
+    meta["processes"] = process[1]
+    meta["contents"] = contents(res)
+    if process[0] != 0:  # tell process 0 this one has read every point it needs
+        partial.mkdir(parents=True, exist_ok=True)
+        _write_bytes(partial / f".done-{process[0]}", b"")
+        return RunOutcome(res, meta, None, False)
+    path = save(root, res, meta)
+    deadline = time.monotonic() + ckpt.wait_timeout_s
+    while not all((partial / f".done-{i}").exists() for i in range(1, process[1])):
+        if time.monotonic() > deadline:  # leave the checkpoints for the stragglers
+            return RunOutcome(res, meta, path, False)
+        time.sleep(0.2)
+    shutil.rmtree(partial, ignore_errors=True)
+    return RunOutcome(res, meta, path, False)
+
+
 def run_and_store(study, cfg, seed: int, *, root: str | Path = "results",
-                  profile: str | None = None, force: bool = False) -> RunOutcome:
+                  profile: str | None = None, force: bool = False,
+                  process: tuple[int, int] | None = None) -> RunOutcome:
     """Run a study (or reuse its stored results) and store what it measured.
 
     ``study`` is a :class:`nntheory.study.Study`. Results for the same config hash and seed are
     reused unless ``force``; a corrupt stored result is an error (rerun with ``force``).
+
+    ``process = (index, count)`` (default: ``jax.process_index(), jax.process_count()``) splits
+    the sweep points over cooperating processes sharing ``root`` (see :class:`Checkpoint`);
+    process 0 alone publishes the result, the others return it unpublished (``path`` None).
     """
     import time
 
@@ -325,7 +394,11 @@ def run_and_store(study, cfg, seed: int, *, root: str | Path = "results",
 
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if process is None:
+        process = (jax.process_index(), jax.process_count())
     h = config_hash(study.name, cfg)
+    if process[1] > 1:
+        return _run_cooperating(study, cfg, seed, root, profile, h, process)
     with lock(root, study.name, h, seed):
         clean_stale(root, study.name, h, seed)
         if not force and exists(root, study.name, h, seed):

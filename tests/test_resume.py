@@ -138,3 +138,51 @@ def test_ctrl_c_stops_with_one_line(tmp_path, tiny_toml):
     published = [d for d in (tmp_path / "r" / "universal_approximation").iterdir()
                  if not d.name.startswith(".")]
     assert published == []
+
+
+COOPERATE = textwrap.dedent("""
+    import dataclasses, json, sys
+    import numpy as np
+    from nntheory import store
+    from nntheory.study import Results
+
+    @dataclasses.dataclass(frozen=True)
+    class Cfg:
+        points: int = 5
+
+    class Sweep:
+        name = "sweep"
+        def run(self, cfg, key, ckpt=None):
+            done, vals = [], []
+            for i in range(cfg.points):
+                def compute(i=i):
+                    done.append(i)
+                    return dict(v=np.float64(i) ** 2 + float(key[1]))
+                vals.append(float(ckpt.step(f"p{i}", compute)["v"]))
+            print(json.dumps(dict(computed=done)), file=sys.stderr)
+            return Results(metrics=dict(total=sum(vals)))
+
+    index, count = int(sys.argv[2]), int(sys.argv[3])
+    out = store.run_and_store(Sweep(), Cfg(), 0, root=sys.argv[1], process=(index, count))
+    print(json.dumps(dict(total=out.results.metrics["total"], published=out.path is not None)))
+""")
+
+
+def test_processes_split_the_sweep_and_one_publishes(tmp_path):
+    """Multi-host without the hosts: two processes sharing a results folder each compute only
+    their own sweep points (0, 2, 4 and 1, 3), read the other's, and process 0 alone
+    publishes; the result equals a one-process run."""
+    cmd = [sys.executable, "-c", COOPERATE, str(tmp_path / "shared")]
+    procs = [subprocess.Popen([*cmd, str(i), "2"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for i in range(2)]
+    outs = [p.communicate(timeout=180) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    res = [json.loads(o[0].strip().splitlines()[-1]) for o in outs]
+    done = [json.loads(o[1].strip().splitlines()[-1])["computed"] for o in outs]
+    assert done == [[0, 2, 4], [1, 3]]
+    assert [r["published"] for r in res] == [True, False]
+    single = subprocess.run([*[sys.executable, "-c", COOPERATE, str(tmp_path / "single")], "0",
+                             "1"], capture_output=True, text=True, timeout=180)
+    one = json.loads(single.stdout.strip().splitlines()[-1])
+    assert res[0]["total"] == res[1]["total"] == one["total"]
+    assert not list((tmp_path / "shared" / "sweep").glob(".partial-*"))
