@@ -1,0 +1,28 @@
+"""The benchmark plumbing (not the timings: those are measured by `make bench`, never in
+tests): the harness counts its calls, and a payload renders to HTML and PDF."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from benchmarks.harness import Record, machine, measure
+from nntheory.report.render import render_benchmarks
+
+
+def test_measure_warms_up_then_repeats():
+    calls = []
+    t = measure(lambda: calls.append(1), repeats=4, warmup=2)
+    assert len(calls) == 6 and t.repeats == 4 and 0 <= t.min_s <= t.median_s <= t.max_s
+
+
+def test_render_benchmarks(tmp_path):
+    rec = Record(name="demo", description="a <b>demo</b>", target="≥ 2×", ratio=0.8,
+                 target_met=False,
+                 timings=dict(ours=dict(median_s=1.0, min_s=0.9, max_s=1.1, repeats=3)),
+                 details=dict(k=1), note="n")
+    payload = dict(machine=machine(), quick=True, records=[dataclasses.asdict(rec)],
+                   created="2026-01-01T00:00:00Z")
+    render_benchmarks(payload, tmp_path)
+    html = (tmp_path / "index.html").read_text()
+    assert "a &lt;b&gt;demo&lt;/b&gt;" in html and "not met" in html  # escaped, verdict shown
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
