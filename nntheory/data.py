@@ -124,3 +124,158 @@ def train_test_split(
     perm = np.asarray(jax.random.permutation(key, n))
     te, tr = perm[:n_test], perm[n_test:]
     return Dataset(x[tr], y[tr], x[te], y[te])
+
+
+# ---------------------------------------------------------------------------------------------
+# Modular arithmetic (grokking)
+# ---------------------------------------------------------------------------------------------
+
+
+def _mod_inverse(b: np.ndarray, p: int) -> np.ndarray:
+    """b^(p−2) mod p, the inverse of b ≠ 0 modulo a prime p (Fermat's little theorem)."""
+    out = np.ones_like(b)
+    base, e = b % p, p - 2
+    while e:
+        if e & 1:
+            out = out * base % p
+        base = base * base % p
+        e >>= 1
+    return out
+
+
+def _div(a, b, p):
+    return a * _mod_inverse(b, p) % p
+
+
+@dataclasses.dataclass(frozen=True)
+class ModularOp:
+    """A binary operation on Z_p, from the list in the appendix of Power et al. (2022,
+    arXiv:2201.02177).
+
+    Attributes:
+      name: registry name (ASCII: ``"+"``, ``"-"``, ``"*"``, ``"/"``, ``"x^2+xy+y^2"``, …).
+      fn: (a, b, p) -> a∘b mod p on int64 numpy arrays.
+      formula: mathtext for figures.
+      nonzero_b: only pairs with b ≠ 0 are in the dataset (division).
+      needs_prime: p must be prime (the op uses inverses mod p).
+    """
+
+    name: str
+    fn: Callable[[np.ndarray, np.ndarray, int], np.ndarray]
+    formula: str
+    nonzero_b: bool = False
+    needs_prime: bool = False
+
+
+MODULAR_OPS: dict[str, ModularOp] = {
+    o.name: o
+    for o in (
+        ModularOp("+", lambda a, b, p: (a + b) % p, r"$x+y$"),
+        ModularOp("-", lambda a, b, p: (a - b) % p, r"$x-y$"),
+        ModularOp("*", lambda a, b, p: a * b % p, r"$x\cdot y$"),
+        ModularOp("/", _div, r"$x/y$", nonzero_b=True, needs_prime=True),
+        ModularOp("x/y_if_odd_else_x-y",
+                  lambda a, b, p: np.where(b % 2 == 1, _div(a, np.where(b == 0, 1, b), p),
+                                           (a - b) % p),
+                  r"$x/y\ (y\ \mathrm{odd}),\ x-y\ \mathrm{else}$", nonzero_b=True,
+                  needs_prime=True),
+        ModularOp("x^2+y^2", lambda a, b, p: (a * a + b * b) % p, r"$x^2+y^2$"),
+        ModularOp("x^2+xy+y^2", lambda a, b, p: (a * a + a * b + b * b) % p, r"$x^2+xy+y^2$"),
+        ModularOp("x^2+xy+y^2+x", lambda a, b, p: (a * a + a * b + b * b + a) % p,
+                  r"$x^2+xy+y^2+x$"),
+        ModularOp("x^3+xy", lambda a, b, p: (a * a * a + a * b) % p, r"$x^3+xy$"),
+        ModularOp("x^3+xy^2+y", lambda a, b, p: (a * a * a + a * b * b + b) % p,
+                  r"$x^3+xy^2+y$"),
+    )
+}
+
+
+def modular_op(name: str) -> ModularOp:
+    """Look a modular operation up by name. Raises ValueError naming the allowed ones."""
+    if name not in MODULAR_OPS:
+        raise ValueError(f"unknown modular operation {name!r}; allowed: {', '.join(MODULAR_OPS)}")
+    return MODULAR_OPS[name]
+
+
+def _is_prime(p: int) -> bool:
+    return p >= 2 and all(p % d for d in range(2, int(p**0.5) + 1))
+
+
+def modular_table(p: int, op: str) -> tuple[jax.Array, jax.Array]:
+    """Every equation of ``op`` on Z_p: x (n, 2) int32 pairs (a, b) in row-major order of the
+    (a, b) grid (b ≠ 0 for division) and y (n,) int32 labels a∘b mod p.
+
+    Raises:
+      ValueError: p < 2, an unknown op, or a composite p for an op that divides.
+    """
+    if isinstance(p, bool) or not isinstance(p, int | np.integer) or p < 2:
+        raise ValueError(f"p must be an integer >= 2, got {p!r}")
+    o = modular_op(op)
+    if o.needs_prime and not _is_prime(int(p)):
+        raise ValueError(f"operation {op!r} divides, so p must be prime; got {p}")
+    x, y = _modular_table_np(int(p), o)
+    return jnp.asarray(x), jnp.asarray(y)
+
+
+def _modular_table_np(p: int, o: ModularOp) -> tuple[np.ndarray, np.ndarray]:
+    a, b = np.meshgrid(np.arange(p, dtype=np.int64), np.arange(p, dtype=np.int64),
+                       indexing="ij")
+    a, b = a.ravel(), b.ravel()
+    if o.nonzero_b:
+        keep = b != 0
+        a, b = a[keep], b[keep]
+    y = o.fn(a, b, p) % p
+    return np.stack([a, b], axis=1).astype(np.int32), y.astype(np.int32)
+
+
+def modular_arithmetic(p: int, op: str, train_fraction: float, key: jax.Array) -> Dataset:
+    """The grokking dataset of Power, Burda, Edwards, Babuschkin & Misra (2022,
+    arXiv:2201.02177, §2): every equation a∘b = c (mod p), split into a
+    training set holding ``round(train_fraction · n)`` of them and a test set holding the rest,
+    by a permutation drawn from ``key``.
+
+    x arrays are (n, 2) int32 token pairs (a, b), y arrays (n,) int32 labels in [0, p).
+
+    Raises:
+      ValueError: as :func:`modular_table`, or a train fraction outside (0, 1) or one that
+        leaves a split empty.
+    """
+    if not (0.0 < float(train_fraction) < 1.0):
+        raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}")
+    modular_table(p, op)  # validates p and op
+    x, y = _modular_table_np(int(p), modular_op(op))
+    n = x.shape[0]
+    n_train = int(round(n * float(train_fraction)))
+    if n_train in (0, n):
+        raise ValueError(f"train_fraction {train_fraction} leaves an empty split of {n} equations")
+    perm = np.asarray(jax.random.permutation(key, n))
+    tr, te = perm[:n_train], perm[n_train:]
+    return Dataset(*(jnp.asarray(v) for v in (x[tr], y[tr], x[te], y[te])))
+
+
+# ---------------------------------------------------------------------------------------------
+# Published scaling-law data (package data in nntheory/datasets/, provenance in its README.md)
+# ---------------------------------------------------------------------------------------------
+
+
+def chinchilla_points():
+    """The 245 training runs of Hoffmann et al. 2022 (arXiv:2203.15556), Figure 4, as extracted
+    from the figure's SVG by Besiroglu, Erdil, Barnett & You 2024 (arXiv:2404.10102; repository
+    epoch-research/analyzing-chinchilla, ``data/svg_extracted_data.csv``), shipped as
+    ``nntheory/datasets/chinchilla_fig4_epoch_extracted.csv``.
+
+    Returns a pandas DataFrame, one row per run in file order, with columns ``N`` (parameters),
+    ``C`` (training FLOP), ``D`` = C / (6N) (training tokens) and ``loss`` (final validation
+    loss). The replication drops the 5 highest-loss runs before fitting (done by the caller).
+    """
+    import importlib.resources
+    import io
+
+    import pandas as pd
+
+    res = importlib.resources.files("nntheory").joinpath(
+        "datasets/chinchilla_fig4_epoch_extracted.csv")
+    raw = pd.read_csv(io.StringIO(res.read_text(encoding="utf-8")))
+    n = raw["Model Size"].to_numpy(np.float64)
+    c = raw["Training FLOP"].to_numpy(np.float64)
+    return pd.DataFrame(dict(N=n, C=c, D=c / (6.0 * n), loss=raw["loss"].to_numpy(np.float64)))

@@ -211,3 +211,142 @@ def mlp(
 def param_count(params) -> int:
     """Number of scalar parameters in a pytree."""
     return int(sum(jnp.size(p) for p in jax.tree_util.tree_leaves(params)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Nets on token pairs (grokking): plain JAX, ``kernel=None``
+# ---------------------------------------------------------------------------------------------
+
+
+def _normal_blocks(key, blocks: dict[str, tuple[tuple[int, ...], float]]) -> dict:
+    """Independent N(0, std²) arrays of the given shapes, cut from one draw of normals (one
+    random-number kernel to compile instead of one per array)."""
+    sizes = []
+    for shape, _ in blocks.values():
+        size = 1
+        for n in shape:
+            size *= int(n)
+        sizes.append(size)
+    z = jax.random.normal(key, (sum(sizes),))
+    out, start = {}, 0
+    for (name, (shape, std)), size in zip(blocks.items(), sizes, strict=True):
+        out[name] = std * z[start:start + size].reshape(shape)
+        start += size
+    return out
+
+
+def _token_input_shape(input_shape, name):
+    if len(input_shape) != 2 or input_shape[-1] != 2:
+        raise ValueError(f"{name} takes (n, 2) integer token pairs, got input shape "
+                         f"{tuple(input_shape)}")
+
+
+def modular_mlp(p: int, width: int, activation_name: str = "relu", *,
+                out_dim: int | None = None, init_scale: float = 1.0) -> Net:
+    """A two-layer MLP on a token pair (a, b) ∈ Z_p², the model of Gromov (2023,
+    arXiv:2301.02679) and, with a learned embedding in front, of Liu et al. (2022,
+    arXiv:2205.10343):
+
+        f(a, b) = W^T φ(U[a] + V[b]),   U, V ∈ R^{p×N},  W ∈ R^{N×out_dim}
+
+    i.e. a dense layer without biases on the concatenated one-hot codes of a and b (so the
+    first layer is an embedding lookup), an elementwise φ (any :func:`activation`; ``poly2``
+    is Gromov's quadratic), and a linear readout to ``out_dim`` (default p) logits.
+    Initialisation N(0, 1/fan_in): U, V ~ N(0, 1/(2p)) (fan-in 2p of the one-hot pair) and
+    W ~ N(0, 1/N), every standard deviation multiplied by ``init_scale`` (the α of Liu, Michaud
+    & Tegmark 2023, arXiv:2210.01117, §2: grokking is tied to starting far above the
+    "Goldilocks" weight norm). Params are ``{"U", "V", "W"}``; inputs are (n, 2) integer
+    tokens.
+    """
+    _positive_int("p", p)
+    _positive_int("width", width)
+    act = activation(activation_name)
+    out_dim = p if out_dim is None else _positive_int("out_dim", out_dim)
+    alpha = _positive_float("init_scale", init_scale)
+
+    def init(key, input_shape):
+        _token_input_shape(input_shape, "modular_mlp")
+        s_in = alpha * (2.0 * p) ** -0.5
+        params = _normal_blocks(key, dict(
+            U=((p, width), s_in),
+            V=((p, width), s_in),
+            W=((width, out_dim), alpha * width**-0.5),
+        ))
+        return (input_shape[0], out_dim), params
+
+    def apply(params, x, **_):
+        h = act.fn(params["U"][x[:, 0]] + params["V"][x[:, 1]])
+        return h @ params["W"]
+
+    info = dict(kind="modular_mlp", p=p, width=width, activation=act.name, out_dim=out_dim,
+                init_scale=alpha)
+    return Net(init, apply, None, f"modular_mlp[{act.name}, p={p}, width={width}]", info)
+
+
+def one_layer_transformer(p: int, *, d_model: int = 128, n_heads: int = 4,
+                          d_head: int | None = None, d_mlp: int = 512,
+                          activation_name: str = "relu") -> Net:
+    """The one-layer transformer of Nanda, Chan, Lieberum, Smith & Steinhardt (2023,
+    arXiv:2301.05217, §3): the input "a b =" (the "=" token is p, appended
+    here, so inputs are (n, 2) integer pairs), token and learned positional embeddings,
+    one causal attention layer (``n_heads`` heads of ``d_head`` = d_model / n_heads), an MLP of
+    ``d_mlp`` ReLU units with biases, and an unembedding read at the last position; residual
+    connections, no layer norm. Returns (n, p) logits.
+
+        x₀ = W_E[t] + W_pos,  x₁ = x₀ + Σ_h W_O^h Attn^h(x₀),
+        x₂ = x₁ + W_out φ(W_in x₁ + b_in) + b_out,  logits = W_U x₂[−1]
+
+    Initialisation as in the paper's code: N(0, 1/d_model) for W_E, W_pos, W_Q, W_K, W_V,
+    W_O, W_in, W_out; N(0, 1/d_vocab) with d_vocab = p + 1 for W_U; zero biases.
+    """
+    _positive_int("p", p)
+    _positive_int("d_model", d_model)
+    _positive_int("n_heads", n_heads)
+    _positive_int("d_mlp", d_mlp)
+    if d_head is None:
+        if d_model % n_heads:
+            raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+        d_head = d_model // n_heads
+    _positive_int("d_head", d_head)
+    act = activation(activation_name)
+    n_ctx, d_vocab = 3, p + 1
+
+    def init(key, input_shape):
+        _token_input_shape(input_shape, "one_layer_transformer")
+        s = d_model**-0.5
+        params = _normal_blocks(key, dict(
+            W_E=((d_vocab, d_model), s),
+            W_pos=((n_ctx, d_model), s),
+            W_Q=((n_heads, d_model, d_head), s),
+            W_K=((n_heads, d_model, d_head), s),
+            W_V=((n_heads, d_model, d_head), s),
+            W_O=((n_heads, d_head, d_model), s),
+            W_in=((d_model, d_mlp), s),
+            W_out=((d_mlp, d_model), s),
+            W_U=((d_model, p), d_vocab**-0.5),
+        ))
+        params.update(b_in=jnp.zeros((d_mlp,)), b_out=jnp.zeros((d_model,)))
+        return (input_shape[0], p), params
+
+    def apply(params, x, **_):
+        eq = jnp.full((x.shape[0], 1), p, x.dtype)
+        tokens = jnp.concatenate([x, eq], axis=1)  # (n, 3)
+        # one-hot matmul, not a gather: its gradient is a matmul too, so training is
+        # bit-reproducible on GPUs (a gather's gradient is an atomic scatter-add there)
+        onehot = jax.nn.one_hot(tokens, d_vocab, dtype=params["W_E"].dtype)
+        r = onehot @ params["W_E"] + params["W_pos"][None]  # (n, 3, d)
+        # Only the "=" position is read out, and it attends causally to all three positions,
+        # so its query alone is needed (the other positions' outputs never reach the logits).
+        q = jnp.einsum("nd,hde->nhe", r[:, -1], params["W_Q"])
+        k_ = jnp.einsum("nsd,hde->nhse", r, params["W_K"])
+        v = jnp.einsum("nsd,hde->nhse", r, params["W_V"])
+        attn = jax.nn.softmax(jnp.einsum("nhe,nhse->nhs", q, k_) / jnp.sqrt(float(d_head)), -1)
+        z = jnp.einsum("nhs,nhse->nhe", attn, v)
+        last = r[:, -1] + jnp.einsum("nhe,hed->nd", z, params["W_O"])
+        h = act.fn(last @ params["W_in"] + params["b_in"][None])
+        last = last + h @ params["W_out"] + params["b_out"][None]
+        return last @ params["W_U"]
+
+    info = dict(kind="one_layer_transformer", p=p, d_model=d_model, n_heads=n_heads,
+                d_head=d_head, d_mlp=d_mlp, activation=act.name)
+    return Net(init, apply, None, f"transformer[1 layer, p={p}, d_model={d_model}]", info)
