@@ -1,0 +1,264 @@
+"""nntheory.analysis.expressivity and the region/sawtooth/Yarotsky closed forms of
+nntheory.symbolic: exact counts against the constructions' known answers, against dense
+sampling and against each other (single vs batched, padded vs not)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import sympy as sp
+
+from nntheory import nets, symbolic, train
+from nntheory.analysis import expressivity as ex
+
+KEY = jax.random.PRNGKey(0)
+
+
+def _one(params, i=0):
+    return jax.tree_util.tree_map(lambda x: x[i], params)
+
+
+# ---------------------------------------------------------------------------------------------
+# Constructions with known answers
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5, 8, 12])
+def test_sawtooth_has_exactly_2_to_the_k_pieces_at_the_dyadics(k):
+    net = ex.sawtooth_net(k)
+    params = net.init_params(KEY, (1,))
+    r = ex.count_linear_regions(net, params, [0.0], [1.0])
+    assert r.n_regions == r.n_pieces == 2**k
+    np.testing.assert_array_equal(r.breakpoints, np.arange(1, 2**k) / 2**k)
+    np.testing.assert_array_equal(np.abs(r.slope[:, 0]), np.full(2**k, 2.0**k))
+    assert ex.sup_distance_pl(r, lambda t: ex.sawtooth(k, t), np.arange(2**k + 1) / 2**k) == 0
+    assert net.info["n_params"] == nets.param_count(params) == 6 * k + 1
+    x = np.linspace(0, 1, 257)[:, None]  # dyadic grid: float32 apply is exact there
+    np.testing.assert_array_equal(np.asarray(net.apply(params, jnp.asarray(x)))[:, 0],
+                                  ex.sawtooth(k, x[:, 0]))
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 4, 6])
+def test_yarotsky_square_interpolates_x2_with_error_2_to_minus_2m_minus_2(m):
+    net = ex.yarotsky_square_net(m)
+    params = net.init_params(KEY, (1,))
+    r = ex.count_linear_regions(net, params, [0.0], [1.0])
+    assert r.n_pieces == 2**m
+    nodes = np.arange(2**m + 1) / 2**m
+    np.testing.assert_allclose(r(nodes)[:, 0], nodes**2, atol=1e-15)  # interpolates x² there
+    assert ex.sup_error_vs_square(r) == pytest.approx(2.0 ** (-2 * m - 2), rel=1e-12)
+    assert net.info["n_params"] == 12 * m - 2
+
+
+def test_one_hidden_layer_on_the_whole_line_has_width_plus_one_regions():
+    for width in (1, 3, 17, 64):
+        net = nets.mlp(width, 1, 1, "relu", parameterization="standard")
+        params = _one(ex.sample_mlp_params(net, jax.random.PRNGKey(width), 1, 1))
+        r = ex.count_linear_regions(net, params, [0.0], [1.0], whole_line=True)
+        assert r.n_regions == width + 1 == r.n_pieces
+
+
+def test_coincident_kinks_are_one_breakpoint():
+    # two identical units switch at the same t: one breakpoint, in both implementations
+    layers = [(np.array([[1.0, 1.0]]), np.array([-0.5, -0.5])), (np.array([[1.0], [2.0]]),
+                                                                   np.array([0.0]))]
+    r = ex.count_linear_regions("relu", layers, [0.0], [1.0])
+    assert r.n_regions == 2 and r.breakpoints.tolist() == [0.5]
+    st = ex.stack_nets([[(w[None], b[None]) for w, b in layers]])
+    b = ex.count_regions_batch("relu", st, np.zeros((1, 1, 1)), np.ones((1, 1, 1)), capacity=4)
+    assert b.n_regions.tolist() == [[2]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Exact against sampling, single against batched, pieces against apply
+# ---------------------------------------------------------------------------------------------
+
+CASES = [
+    # (activation, width, depth, input dim, parameterization)
+    ("relu", 6, 1, 2, "standard"),
+    ("relu", 8, 3, 3, "standard"),
+    ("relu", 5, 4, 1, "ntk"),
+    ("leaky_relu", 6, 3, 2, "standard"),
+]
+
+
+@pytest.mark.parametrize(("act", "width", "depth", "dim", "par"), CASES)
+def test_exact_count_matches_dense_sampling_and_apply(act, width, depth, dim, par):
+    net = nets.mlp(width, depth, 1, act, parameterization=par, b_std=0.3)
+    params = ex.sample_mlp_params(net, KEY, 3, dim)
+    rng = np.random.default_rng(1)
+    for i in range(3):
+        p = _one(params, i)
+        a, b = rng.standard_normal(dim) * 2, rng.standard_normal(dim) * 2
+        r = ex.count_linear_regions(net, p, a, b)
+        assert r.n_regions == ex.count_regions_sampled(net, p, a, b, 100_001)
+        assert len(r.breakpoints) == r.n_regions - 1 and np.all(np.diff(r.breakpoints) > 0)
+        assert r.n_pieces <= r.n_regions and len(r.kinks) == r.n_pieces - 1
+        t = np.linspace(0, 1, 513)
+        x = a[None] + t[:, None] * (b - a)[None]
+        np.testing.assert_allclose(r(t), np.asarray(net.apply(p, jnp.asarray(x, jnp.float32))),
+                                   rtol=1e-4, atol=1e-5)
+
+
+def test_batched_counts_equal_single_counts_whole_line_and_segments():
+    net = nets.mlp(8, 3, 1, "relu", parameterization="standard", b_std=0.2)
+    params = ex.sample_mlp_params(net, KEY, 4, 3)
+    rng = np.random.default_rng(2)
+    starts, ends = rng.standard_normal((2, 4, 3, 3))
+    whole = np.array([[True, False, False]] * 4)
+    got = ex.count_regions_batch(net, params, starts, ends, capacity=64, whole_line=whole,
+                                 batch_size=2)
+    assert not got.overflow.any()
+    for i, j in itertools.product(range(4), range(3)):
+        r = ex.count_linear_regions(net, _one(params, i), starts[i, j], ends[i, j],
+                                    whole_line=bool(whole[i, j]))
+        assert (got.n_regions[i, j], got.n_pieces[i, j]) == (r.n_regions, r.n_pieces)
+
+
+def test_padding_nets_of_different_shapes_changes_no_count():
+    groups, singles = [], []
+    rng = np.random.default_rng(3)
+    starts, ends = rng.standard_normal((2, 6, 2, 2))
+    for g, (width, depth) in enumerate(((12, 1), (6, 2), (3, 4))):
+        net = nets.mlp(width, depth, 1, "relu", parameterization="standard")
+        params = ex.sample_mlp_params(net, jax.random.PRNGKey(g), 2, 2)
+        groups.append(ex.affine_layers(net, params))
+        singles += [[ex.count_linear_regions(net, _one(params, i), starts[2 * g + i, j],
+                                             ends[2 * g + i, j]).n_regions for j in range(2)]
+                    for i in range(2)]
+    st = ex.stack_nets(groups)
+    assert st.w_hidden.shape == (6, 3, 12, 12) and st.active.sum(1).tolist() == [0, 0, 1, 1,
+                                                                                 3, 3]
+    got = ex.count_regions_batch("relu", st, starts, ends, capacity=64)
+    np.testing.assert_array_equal(got.n_regions, np.stack(singles))
+
+
+def test_a_too_small_capacity_is_flagged():
+    net = nets.mlp(16, 2, 1, "relu", parameterization="standard")
+    params = ex.sample_mlp_params(net, KEY, 2, 1)
+    got = ex.count_regions_batch(net, params, np.zeros((2, 1, 1)), np.ones((2, 1, 1)),
+                                 capacity=3, whole_line=True)
+    assert got.overflow.all()
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: ex.count_linear_regions(nets.mlp(4, 1, 1, "tanh"), None, [0.0], [1.0]),
+         "not piecewise linear"),
+        (lambda: ex.count_regions_batch("relu", [(np.ones((1, 1, 2)), np.ones((1, 2))),
+                                                 (np.ones((1, 2, 1)), np.ones((1, 1)))],
+                                        np.zeros((1, 1, 1)), np.ones((1, 1, 1)), capacity=0),
+         "capacity"),
+        (lambda: ex.count_linear_regions("relu", [(np.ones((2, 2)), np.ones(2)),
+                                                  (np.ones((2, 1)), np.ones(1))], [0.0], [1.0]),
+         "start and end"),
+        (lambda: ex.sawtooth_net(0), "positive integer"),
+    ],
+)
+def test_bad_input_raises_value_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_region_map_of_two_axis_units_is_four_quadrants():
+    layers = [(np.eye(2), np.zeros(2)), (np.ones((2, 1)), np.zeros(1))]
+    labels, n = ex.region_map_2d("relu", layers, [0.0, 0.0], [1.0, 0.0], [0.0, 1.0],
+                                 resolution=64)
+    assert n == 4 and labels.shape == (64, 64)
+    assert len({labels[0, 0], labels[0, -1], labels[-1, 0], labels[-1, -1]}) == 4
+
+
+# ---------------------------------------------------------------------------------------------
+# Trajectory length and mean field
+# ---------------------------------------------------------------------------------------------
+
+
+def test_trajectory_length_of_scaled_rotations_grows_by_the_scale():
+    d, c = 6, 1.7
+    q, _ = np.linalg.qr(np.random.default_rng(0).standard_normal((d, d)))
+    layers = [(jnp.asarray(c * q), jnp.zeros(d))] * 4
+    theta = jnp.linspace(0, 2 * jnp.pi, 2001)
+    curve = jnp.stack([jnp.cos(theta), jnp.sin(theta)] + [0 * theta] * (d - 2), axis=1)
+    lengths = np.asarray(ex.trajectory_length(ex.dense_layer(lambda z: z), layers, curve))
+    np.testing.assert_allclose(lengths / lengths[0], c ** np.arange(5), rtol=1e-5)
+    assert lengths[0] == pytest.approx(2 * np.pi, rel=1e-5)
+    assert ex.growth_rate(lengths, skip=0) == pytest.approx(c, rel=1e-5)
+
+
+@pytest.mark.parametrize("sigma_w2", [0.5, 1.0, 2.0, 3.0])
+def test_mean_field_chi_relu_is_half_sigma_w2(sigma_w2):
+    assert ex.mean_field_chi("relu", sigma_w2, 0.01)[1] == pytest.approx(sigma_w2 / 2, rel=1e-12)
+
+
+@pytest.mark.parametrize(("sigma_w2", "side"), [(0.5, -1), (0.8, -1), (1.5, 1), (4.0, 1)])
+def test_mean_field_chi_tanh_changes_side_at_one(sigma_w2, side):
+    q, chi = ex.mean_field_chi("tanh", sigma_w2, 0.0)
+    assert np.sign(chi - 1) == side
+    if sigma_w2 < 1:  # ordered phase: q* = 0 and tanh is linear there
+        assert q < 1e-10 and chi == pytest.approx(sigma_w2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Random parameters without compilation
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("par", ["standard", "ntk"])
+def test_sample_mlp_params_matches_init_ensemble_in_layout_and_scale(par):
+    net = nets.mlp(24, 1, 1, "relu", parameterization=par, w_std=1.5, b_std=0.3)
+    got = ex.sample_mlp_params(net, KEY, 300, 5)
+    ref = train.init_ensemble(net, jax.random.split(KEY, 300), (5,))
+    assert jax.tree_util.tree_structure(got) == jax.tree_util.tree_structure(ref)
+    for a, b in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(ref), strict=True):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        # same scale: std over 300 draws of at least 300 numbers agrees to a few percent
+        assert float(jnp.std(a)) == pytest.approx(float(jnp.std(b)), rel=0.08)
+    again = ex.sample_mlp_params(net, KEY, 300, 5)
+    assert all(np.array_equal(a, b) for a, b in zip(jax.tree_util.tree_leaves(got),
+                                                     jax.tree_util.tree_leaves(again),
+                                                     strict=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# Closed forms (nntheory.symbolic)
+# ---------------------------------------------------------------------------------------------
+
+
+def _serra_brute_force(n0, widths):
+    total = 0
+    for js in itertools.product(*(range(w + 1) for w in widths)):
+        cap, ok = n0, True
+        for j, w in zip(js, widths, strict=True):
+            if j > min(cap, w):
+                ok = False
+                break
+            cap = min(cap, w - j)
+        if ok:
+            total += math.prod(math.comb(w, j) for j, w in zip(js, widths, strict=True))
+    return total
+
+
+@pytest.mark.parametrize(("n0", "widths"), [(1, [8] * 4), (2, [3, 3]), (2, [4, 2, 5]),
+                                            (3, [3, 4, 4])])
+def test_serra_bound_matches_brute_force_enumeration(n0, widths):
+    assert int(symbolic.deep_region_upper_bound(n0, widths)) == _serra_brute_force(n0, widths)
+
+
+def test_region_closed_forms():
+    k, n = sp.Symbol("k", integer=True, nonnegative=True), sp.Symbol("n", positive=True)
+    assert sp.simplify(symbolic.sawtooth_piece_count() - 2**k) == 0
+    assert [int(symbolic.sawtooth_piece_count(j)) for j in range(6)] == [1, 2, 4, 8, 16, 32]
+    assert sp.simplify(symbolic.shallow_region_bound(1, n) - (n + 1)) == 0
+    assert symbolic.shallow_region_bound(2, 5) == 1 + 5 + 10
+    for w, depth in ((2, 5), (8, 3), (5, 1)):
+        assert symbolic.deep_region_lower_bound(1, w, depth) == w ** (depth - 1) * (w + 1)
+        assert symbolic.deep_region_upper_bound(1, [w] * depth) == (w + 1) ** depth
+    m = sp.Symbol("m", integer=True, positive=True)
+    assert sp.simplify(symbolic.yarotsky_sup_error() - 2 ** (-2 * m - 2)) == 0
+    assert symbolic.yarotsky_sup_error(3) == sp.Rational(1, 256)
