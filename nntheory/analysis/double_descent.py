@@ -1,0 +1,535 @@
+"""Double descent: closed-form risks of min-norm and ridge least squares, batched least-squares
+fits along a sweep of model (or sample) sizes, random features, and risk curves as tables.
+
+Conventions (Hastie, Montanari, Rosset & Tibshirani 2022, Ann. Statist. 50(2):949–986,
+arXiv:1903.08560, Sections 2–3): data y = Xβ + ε with n samples, p features, x ~ N(0, I_p),
+ε ~ N(0, σ²), ‖β‖² = r², SNR = r²/σ², γ = p/n. The risk of an estimate β̂ is
+R = E_x[(xᵀβ̂ − xᵀβ)²] = ‖β̂ − β‖² for isotropic x (the noise σ² of a fresh test label is *not*
+included). Ridge minimises (1/n)‖y − Xβ‖² + λ‖β‖², i.e. β̂_λ = (XᵀX + nλI)⁻¹Xᵀy; min-norm
+least squares is its limit λ → 0⁺, β̂ = X⁺y.
+
+Every fit here runs in float64 (NumPy's LAPACK; JAX's x64 mode is never switched on): at the
+interpolation threshold the smallest singular values of X decide the risk, and float32 drops
+them (measured: the p = n peak of a random-features curve almost vanishes in float32).
+Nothing here reads files or prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+import threadpoolctl
+
+# ---------------------------------------------------------------------------------------------
+# Closed forms (isotropic Gaussian features)
+# ---------------------------------------------------------------------------------------------
+
+
+def _arr(x) -> np.ndarray:
+    return np.asarray(x, np.float64)
+
+
+def ridgeless_risk(gamma, snr=1.0, sigma2=1.0) -> np.ndarray:
+    """Asymptotic risk of min-norm least squares with isotropic features, both sides of γ = 1.
+
+        R(γ) = σ² γ / (1 − γ)                      for γ < 1,
+        R(γ) = r² (1 − 1/γ) + σ² / (γ − 1)         for γ > 1,   r² = SNR · σ²,
+
+    and +inf at γ = 1. The risk excludes the test-label noise σ².
+
+    References: Hastie, Montanari, Rosset & Tibshirani 2022 (arXiv:1903.08560), Theorem 1
+    (isotropic features, limit n, p → ∞ with p/n → γ); re-derived in
+    :func:`nntheory.symbolic.ridgeless_limits` as the λ → 0⁺ limit of :func:`ridge_risk`.
+    """
+    g, snr, s2 = np.broadcast_arrays(_arr(gamma), _arr(snr), _arr(sigma2))
+    if np.any(g <= 0):
+        raise ValueError("gamma must be positive")
+    r2 = snr * s2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        under = s2 * g / (1.0 - g)
+        over = r2 * (1.0 - 1.0 / g) + s2 / (g - 1.0)
+    return np.where(g < 1, under, np.where(g > 1, over, np.inf))
+
+
+def ridgeless_risk_finite(n, p, snr=1.0, sigma2=1.0) -> np.ndarray:
+    """Exact finite-sample expected risk of min-norm least squares for Gaussian X (n × p,
+    i.i.d. N(0, 1) entries) and any fixed β with ‖β‖² = r²:
+
+        E R = σ² p / (n − p − 1)                       for p <= n − 2,
+        E R = r² (1 − n/p) + σ² n / (p − n − 1)        for p >= n + 2,
+
+    and +inf for n − 1 <= p <= n + 1 (the expectation diverges).
+
+    Derivation: for p < n, β̂ − β = (XᵀX)⁻¹Xᵀε and E tr (XᵀX)⁻¹ = p/(n − p − 1) (mean of an
+    inverse Wishart matrix); for p > n, β̂ − β = −(I − P)β + X⁺ε with P the projection on the
+    row space of X, a uniformly random n-dimensional subspace (E‖(I − P)β‖² = r²(1 − n/p)), and
+    E tr (XXᵀ)⁻¹ = n/(p − n − 1). The limit n → ∞, p/n → γ is :func:`ridgeless_risk`
+    (checked symbolically in :func:`nntheory.symbolic.finite_sample_limit`). See Hastie et al.
+    2022, Section 3 (finite-sample remarks), and Belkin, Hsu & Xu 2020 (SIAM J. Math. Data Sci.
+    2(4), arXiv:1903.07571), Theorem 1.
+    """
+    n, p, snr, s2 = np.broadcast_arrays(_arr(n), _arr(p), _arr(snr), _arr(sigma2))
+    r2 = snr * s2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        under = s2 * p / (n - p - 1.0)
+        over = r2 * (1.0 - n / p) + s2 * n / (p - n - 1.0)
+    return np.where(p <= n - 2, under, np.where(p >= n + 2, over, np.inf))
+
+
+def mp_stieltjes(lam, gamma) -> tuple[np.ndarray, np.ndarray]:
+    """The Marchenko–Pastur Stieltjes transform m(−λ) = ∫ dF_γ(s)/(s + λ) and its derivative
+    m'(−λ) = ∫ dF_γ(s)/(s + λ)², for λ > 0, where F_γ is the limiting spectral distribution of
+    XᵀX/n with p/n → γ (Marchenko & Pastur 1967).
+
+    m is the positive root of γλm² + (1 − γ + λ)m − 1 = 0:
+        m(−λ) = [−(1 − γ + λ) + √((1 − γ + λ)² + 4γλ)] / (2γλ).
+    Derived in :func:`nntheory.symbolic.marchenko_pastur_stieltjes`.
+    """
+    lam, g = np.broadcast_arrays(_arr(lam), _arr(gamma))
+    if np.any(lam <= 0) or np.any(g <= 0):
+        raise ValueError("lam and gamma must be positive")
+    b = 1.0 - g + lam
+    root = np.sqrt(b * b + 4.0 * g * lam)
+    # the rationalised root 2/(b + √·) avoids cancellation when b > 0 and λ is small
+    m = np.where(b > 0, 2.0 / (b + root), (root - b) / (2.0 * g * lam))
+    # implicit differentiation of γλm² + (1 − γ + λ)m − 1 = 0 in λ: dm/dλ = −(γm² + m)/(2γλm + b)
+    dm_dlam = -(g * m * m + m) / (2.0 * g * lam * m + b)
+    return m, -dm_dlam
+
+
+def ridge_risk(gamma, lam, snr=1.0, sigma2=1.0) -> np.ndarray:
+    """Asymptotic risk of ridge regression (penalty λ‖β‖² on the loss (1/n)‖y − Xβ‖²) with
+    isotropic features and ‖β‖² = r² = SNR·σ²:
+
+        R(λ; γ) = r² λ² m'(−λ) + σ² γ [m(−λ) − λ m'(−λ)],
+
+    bias (first term) plus variance (second), with m the Marchenko–Pastur Stieltjes transform
+    (:func:`mp_stieltjes`). Its λ → 0⁺ limit is :func:`ridgeless_risk`.
+
+    References: Dobriban & Wager 2018 (Ann. Statist. 46(1), arXiv:1507.03003), Theorem 2.1;
+    Hastie et al. 2022 (arXiv:1903.08560), Section 5 (ridge regularization, isotropic case).
+    Derived in :func:`nntheory.symbolic.isotropic_ridge_risk`.
+    """
+    g, lam, snr, s2 = np.broadcast_arrays(_arr(gamma), _arr(lam), _arr(snr), _arr(sigma2))
+    m, dm = mp_stieltjes(lam, g)
+    r2 = snr * s2
+    return r2 * lam**2 * dm + s2 * g * (m - lam * dm)
+
+
+def optimal_ridge_lambda(gamma, snr=1.0) -> np.ndarray:
+    """The risk-minimising ridge penalty for isotropic features, λ* = σ²γ/r² = γ/SNR
+    (Dobriban & Wager 2018, Theorem 2.1; Hastie et al. 2022, Section 5; derived in
+    :func:`nntheory.symbolic.optimal_ridge`). In the unnormalised convention
+    ‖y − Xβ‖² + λ'‖β‖² of Nakkiran et al. 2020 (arXiv:2003.01897, Lemma 2) this is
+    λ' = nλ* = pσ²/r², independent of n."""
+    return _arr(gamma) / _arr(snr)
+
+
+def optimal_ridge_risk(gamma, snr=1.0, sigma2=1.0) -> np.ndarray:
+    """Risk of optimally tuned ridge, R(λ*; γ) = σ²γ m(−λ*) with λ* = γ/SNR
+    (:func:`optimal_ridge_lambda`): it rises monotonically from 0 (γ → 0) to r² (γ → ∞) with
+    no peak at γ = 1 (Dobriban & Wager 2018, Theorem 2.1; Hastie et al. 2022, Section 5;
+    Nakkiran et al. 2020, arXiv:2003.01897, Theorem 1 for the sample-wise direction)."""
+    g, snr, s2 = np.broadcast_arrays(_arr(gamma), _arr(snr), _arr(sigma2))
+    m, _ = mp_stieltjes(g / snr, g)
+    return s2 * g * m
+
+
+# ---------------------------------------------------------------------------------------------
+# Least-squares fits along a sweep of sizes (batched, float64)
+# ---------------------------------------------------------------------------------------------
+
+
+class LstsqFit(NamedTuple):
+    """Fits of one sweep. Axes: (*batch, sizes, lams, ...).
+
+    Attributes:
+      train_pred: (*batch, S, L, n, k) predictions on the training inputs (for a sweep over
+        sample sizes, rows past each size are predictions on points the fit did not see).
+      test_pred: (*batch, S, L, n_test, k), or None without ``X_test``.
+      norm2: (*batch, S, L, k) squared norm ‖β̂‖² of each output's coefficients.
+      coef: (*batch, S, L, P, k) coefficients (zero past each model size), or None.
+    """
+
+    train_pred: np.ndarray
+    test_pred: np.ndarray | None
+    norm2: np.ndarray
+    coef: np.ndarray | None
+
+
+#: Bytes of stacked normal-equation matrices one batched solve may hold.
+MEMORY_BUDGET = 256 * 2**20
+
+
+def _mask_matrices(sizes, m):
+    """(S, m) 0/1 masks of the first s coordinates, for s in sizes (capped at m)."""
+    return (np.arange(m)[None, :] < np.asarray(sizes)[:, None]).astype(np.float64)
+
+
+def _masked_gram(out, G, masks):
+    """Write G restricted to each mask's leading block, padded with the identity, into
+    ``out`` (B, S, m, m) — in place, since these stacks are the largest arrays of a sweep."""
+    np.multiply(G[:, None], (masks[:, :, None] * masks[:, None, :])[None], out=out)
+    idx = np.arange(G.shape[-1])
+    out[..., idx, idx] += (1.0 - masks)[None]
+
+
+def _cumulative(blocks_of, edges):
+    """[Σ_{j<i} blocks_of(a_j, e_j)] for consecutive (a, e) in edges: running sums, stacked on
+    axis 1 — the Gram matrices of nested designs in one pass over the data."""
+    out, run = [], 0.0
+    for a, e in zip(edges[:-1], edges[1:], strict=True):
+        run = run + blocks_of(a, e)
+        out.append(run)
+    return np.stack(out, axis=1)
+
+
+def _solve_all(A, R, penalty, lams):
+    """Solve (A + λ·penalty) x = R for every λ column: A (B, S, m, m), R (B, S, m, k),
+    penalty (S, m) diagonal weights (n·mask), lams (S, L) -> (B, S, m, L·k), the solutions
+    of the L penalties side by side (so later products are single wide matmuls)."""
+    B, S, m, k = R.shape
+    out = np.empty((B, S, m, lams.shape[1] * k))
+    idx = np.arange(m)
+    diag = A[..., idx, idx].copy()
+    # One thread per solve: numpy loops over the stack, each system is small, and OpenBLAS's
+    # worker threads spin-wait (measured: 15-25x the CPU time) when the cores are shared.
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        for col in range(lams.shape[1]):
+            A[..., idx, idx] = diag + (lams[:, col, None] * penalty)[None]
+            out[..., col * k:(col + 1) * k] = np.linalg.solve(A, R)
+    A[..., idx, idx] = diag
+    return out
+
+
+def _cat(*parts):
+    """Concatenate the non-empty parts along the size axis (1): the under- and
+    over-parameterised halves of a sweep, either of which may be absent."""
+    parts = [q for q in parts if q.shape[1]]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+
+
+def _unwide(a, L):
+    """(B, S, r, L·k) -> (B, S, L, r, k)."""
+    B, S, r, lk = a.shape
+    return a.reshape(B, S, r, L, lk // L).transpose(0, 1, 3, 2, 4)
+
+
+def _features_chunk(X, Y, Xt, lams, sizes, want_coef):
+    """Designs X (B, n, P): fits on the first s columns for every s in ``sizes``.
+
+    s < n: primal normal equations (X_sᵀX_s + nλI)β = X_sᵀy on the leading s × s block of
+    G = X₁ᵀX₁ (X₁: the first min(n, P) columns), padded with the identity.
+    s >= n: dual form α = (K_s + nλI)⁻¹y, β = X_sᵀα, with K_s = X_s X_sᵀ accumulated block by
+    block between consecutive sizes, so the whole sweep costs one pass over X.
+    Every system is min(n, P) × min(n, P) (a size >= n exists only when P >= n).
+    """
+    B, n, P = X.shape
+    sizes = np.asarray(sizes)
+    m = min(n, P)
+    small, big = sizes[sizes < n], sizes[sizes >= n]
+    S, k, L = len(sizes), Y.shape[-1], lams.shape[1]
+    ns = len(small)
+    A = np.empty((B, S, m, m))
+    R = np.empty((B, S, m, k))
+    penalty = np.full((S, m), float(n))
+    X1 = X[:, :, :m]
+    if ns:
+        masks = _mask_matrices(small, m)
+        _masked_gram(A[:, :ns], np.matmul(X1.transpose(0, 2, 1), X1), masks)
+        R[:, :ns] = np.matmul(X1.transpose(0, 2, 1), Y)[:, None] * masks[None, :, :, None]
+        penalty[:ns] *= masks
+    edges = (0, *(int(s) for s in big))
+    if len(big):
+        A[:, ns:] = _cumulative(
+            lambda a, e: np.matmul(X[:, :, a:e], X[:, :, a:e].transpose(0, 2, 1)), edges)
+        R[:, ns:] = Y[:, None]
+    sol = _solve_all(A, R, penalty, lams)  # (B, S, m, L·k)
+    b, alpha = sol[:, :ns], sol[:, ns:]
+    K = A[:, ns:]
+    tr_big = K @ alpha
+    tr = _cat(X1[:, None] @ b, tr_big)
+    norm2 = _cat(np.sum(b * b, axis=-2), np.sum(alpha * tr_big, axis=-2))
+    te = None
+    if Xt is not None:
+        Kt = (_cumulative(lambda a, e: np.matmul(Xt[:, :, a:e], X[:, :, a:e].transpose(0, 2, 1)),
+                          edges) if len(big) else np.zeros((B, 0, Xt.shape[1], m)))
+        te = _unwide(_cat(Xt[:, None, :, :m] @ b, Kt @ alpha), L)
+    coef = None
+    if want_coef:
+        coef = np.zeros((B, S, P, L * k))
+        coef[:, :ns, :m] = b
+        if len(big):
+            coef[:, ns:] = (X.transpose(0, 2, 1)[:, None] @ alpha) * _mask_matrices(big, P)[
+                None, :, :, None]
+        coef = _unwide(coef, L)
+    return _unwide(tr, L), te, norm2.reshape(B, S, L, k), coef
+
+
+def _samples_chunk(X, Y, Xt, lams, sizes, want_coef):
+    """Designs X (B, N, P): fits on the first s rows for every s in ``sizes``.
+
+    s >= P: primal normal equations (G_s + sλI)β = X_sᵀy_s with G_s = Σ_{i<s} x_i x_iᵀ
+    accumulated block by block. s < P: dual form on the leading s × s block of K = X₁X₁ᵀ
+    (X₁: the first min(N, P) rows), padded with the identity, β = X₁ᵀα.
+    """
+    B, N, P = X.shape
+    sizes = np.asarray(sizes)
+    m = min(N, P)
+    small, big = sizes[sizes < P], sizes[sizes >= P]
+    S, k, L = len(sizes), Y.shape[-1], lams.shape[1]
+    A = np.empty((B, S, m, m))
+    R = np.empty((B, S, m, k))
+    penalty = np.repeat(sizes.astype(np.float64)[:, None], m, axis=1)
+    X1, Y1 = X[:, :m], Y[:, :m]
+    ns = len(small)
+    if ns:
+        masks = _mask_matrices(small, m)
+        _masked_gram(A[:, :ns], np.matmul(X1, X1.transpose(0, 2, 1)), masks)
+        R[:, :ns] = Y1[:, None] * masks[None, :, :, None]
+        penalty[:ns] *= masks
+    if len(big):
+        edges = (0, *(int(s) for s in big))
+        A[:, ns:] = _cumulative(
+            lambda a, e: np.matmul(X[:, a:e].transpose(0, 2, 1), X[:, a:e]), edges)
+        R[:, ns:] = _cumulative(lambda a, e: np.matmul(X[:, a:e].transpose(0, 2, 1), Y[:, a:e]),
+                                edges)
+    sol = _solve_all(A, R, penalty, lams)
+    coef = _cat(X1.transpose(0, 2, 1)[:, None] @ sol[:, :ns], sol[:, ns:])
+    tr = _unwide(X[:, None] @ coef, L)
+    te = None if Xt is None else _unwide(Xt[:, None] @ coef, L)
+    norm2 = np.sum(coef * coef, axis=-2).reshape(B, S, L, k)
+    return tr, te, norm2, (_unwide(coef, L) if want_coef else None)
+
+
+_SWEEPS = {"features": _features_chunk, "samples": _samples_chunk}
+
+
+def _fit(X, y, lams, sizes, along, X_test, coef) -> LstsqFit:
+    if along not in _SWEEPS:
+        raise ValueError(f"along must be one of {', '.join(_SWEEPS)}, got {along!r}")
+    X = np.asarray(X, np.float64)
+    y = np.asarray(y, np.float64)
+    if X.ndim < 2:
+        raise ValueError(f"X must be (..., n, P), got shape {X.shape}")
+    batch, (n, P) = X.shape[:-2], X.shape[-2:]
+    vector_y = y.shape == batch + (n,)
+    if vector_y:
+        y = y[..., None]
+    if y.shape[:-1] != batch + (n,):
+        raise ValueError(f"y must be (..., n) or (..., n, k) matching X {X.shape}, got {y.shape}")
+    full = P if along == "features" else n
+    sizes = (full,) if sizes is None else tuple(int(s) for s in np.ravel(sizes))
+    if not sizes or any(s < 1 or s > full for s in sizes) or list(sizes) != sorted(set(sizes)):
+        raise ValueError(f"sizes must be strictly increasing integers in [1, {full}], got "
+                         f"{list(sizes)}")
+    lams = np.asarray(lams, np.float64)
+    if lams.ndim == 2 and lams.shape[0] != len(sizes):
+        raise ValueError(f"a 2-D lam must be (sizes, L) = ({len(sizes)}, L), got {lams.shape}")
+    if lams.ndim > 2 or np.any(lams < 0) or not np.all(np.isfinite(lams)):
+        raise ValueError("lam must be non-negative and finite: a number, (L,) or (sizes, L)")
+    lams = np.broadcast_to(np.atleast_1d(lams), (len(sizes), np.atleast_1d(lams).shape[-1]))
+    if X_test is not None:
+        X_test = np.asarray(X_test, np.float64)
+        if X_test.shape[:-2] != batch or X_test.shape[-1] != P:
+            raise ValueError(f"X_test must be (..., n_test, {P}) with X's batch axes, got "
+                             f"{X_test.shape}")
+    B = int(np.prod(batch, dtype=int))
+    Xb, yb = X.reshape(B, n, P), y.reshape(B, n, -1)
+    Xtb = None if X_test is None else X_test.reshape((B,) + X_test.shape[-2:])
+    per_design = 2 * len(sizes) * min(n, P) ** 2 * 8
+    chunk = max(1, MEMORY_BUDGET // per_design)
+    parts = [_SWEEPS[along](Xb[i:i + chunk], yb[i:i + chunk],
+                            None if Xtb is None else Xtb[i:i + chunk], lams, sizes, coef)
+             for i in range(0, B, chunk)]
+    out = [None if parts[0][j] is None else np.concatenate([q[j] for q in parts])
+           for j in range(4)]
+    out = [None if o is None else o.reshape(batch + o.shape[1:]) for o in out]
+    if vector_y:
+        out = [None if o is None else o[..., 0] for o in out]
+    return LstsqFit(*out)
+
+
+def min_norm_fit(X, y, sizes: Sequence[int] | None = None, *, along: str = "features",
+                 X_test=None, coef: bool = True) -> LstsqFit:
+    """Minimum-norm least squares β̂ = X⁺y, batched over leading axes and a sweep of sizes.
+
+    Args:
+      X: (..., n, P) designs (leading axes: seeds, …), drawn once at the largest size.
+      y: (..., n) or (..., n, k) targets (k outputs share X: several SNRs, one-hot classes).
+      sizes: strictly increasing sizes; the fit at size s uses the first s columns of X
+        (``along="features"``: a model-wise sweep, features nested) or the first s rows
+        (``along="samples"``: a sample-wise sweep). Default: all of X.
+      X_test: (..., n_test, P) inputs to predict at.
+      coef: also return the coefficients (memory S·P·k per design).
+
+    Returns:
+      :class:`LstsqFit` with axes (*batch, sizes, 1, ...) (the length-1 axis is the penalty).
+
+    How: masking to the largest size, not a loop over fits. Every (design, size) system is
+    stacked and solved by one batched LAPACK call per penalty (``numpy.linalg.solve``) in
+    float64: the
+    primal normal equations XᵀXβ = Xᵀy on a masked leading block (padded with the identity)
+    when the model is under-parameterised, the dual β = Xᵀ(XXᵀ)⁻¹y with Gram matrices
+    accumulated between consecutive sizes when it is over-parameterised. Both are exact for
+    full-rank designs (Gaussian and random-feature designs are, almost surely): OLS for p < n,
+    the interpolant of least norm for p > n (Hastie et al. 2022, arXiv:1903.08560, Section 2).
+    The Gram matrix squares the condition number, which float64 absorbs for the condition
+    numbers met here (≲1e6 at p = n). Designs are processed in chunks of at most
+    :data:`MEMORY_BUDGET` bytes of stacked matrices.
+
+    NumPy rather than jitted JAX: jaxlib 0.10's CPU Cholesky/LU kernels ran ~25× slower than
+    NumPy's LAPACK here and, batched, two of them running at once on a 2-thread pool waited on
+    each other forever (observed: batched potrf + trsm, jax 0.10.2, 2 cores).
+    """
+    return _fit(X, y, 0.0, sizes, along, X_test, coef)
+
+
+def ridge_fit(X, y, lam, sizes: Sequence[int] | None = None, *, along: str = "features",
+              X_test=None, coef: bool = True) -> LstsqFit:
+    """Ridge regression β̂_λ = argmin (1/n)‖y − Xβ‖² + λ‖β‖² = (XᵀX + nλI)⁻¹Xᵀy for every
+    penalty in ``lam``, batched as :func:`min_norm_fit` (n is the number of samples of each
+    fit). ``lam`` is a number, an (L,) array shared by every size, or an (S, L) array with one
+    row per size (e.g. the optimal λ* = γ/SNR, which moves with p). λ = 0 is min-norm least
+    squares.
+
+    References: Hoerl & Kennard 1970; the normalisation follows Hastie et al. 2022,
+    Section 5, and Dobriban & Wager 2018, so :func:`ridge_risk` applies with the same λ.
+    """
+    return _fit(X, y, lam, sizes, along, X_test, coef)
+
+
+# ---------------------------------------------------------------------------------------------
+# Random features
+# ---------------------------------------------------------------------------------------------
+
+RF_ACTIVATIONS = ("relu", "fourier")
+
+
+def random_features(key, X, p: int, activation: str = "relu", *, bandwidth: float = 1.0):
+    """Random features of the inputs X (n, d): a random one-layer net with frozen weights.
+
+    * ``relu``: φ_j(x) = max(0, w_jᵀx), w_j ~ N(0, I_d/d) — the random-features model of
+      Mei & Montanari 2019 (arXiv:1908.05355, Eq. 1, with σ = ReLU and θ_j/√d ~ N(0, I/d)).
+    * ``fourier``: φ_j(x) = √2 cos(w_jᵀx + b_j), w_j ~ N(0, I_d · bandwidth²/d),
+      b_j ~ U[0, 2π] — random Fourier features (Rahimi & Recht 2007), used by Belkin, Hsu, Ma &
+      Mandal 2019 (PNAS 116(32), Fig. 2) to show double descent.
+
+    The same key gives the same weights, so calling this on training and test inputs with one
+    key gives one model; the first q columns for p > q are the size-q model (nested features),
+    which is how a model-wise sweep is batched (:func:`min_norm_fit` with ``sizes``).
+
+    Returns (n, p) features in the dtype of X.
+    """
+    if activation not in RF_ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; allowed: {', '.join(RF_ACTIVATIONS)}")
+    if int(p) < 1:
+        raise ValueError(f"p must be a positive integer, got {p!r}")
+    X = jnp.asarray(X)
+    d = X.shape[-1]
+    kw, kb = jax.random.split(key)
+    W = jax.random.normal(kw, (d, int(p)), X.dtype) / jnp.sqrt(d)
+    if activation == "relu":
+        return jax.nn.relu(X @ W)
+    b = jax.random.uniform(kb, (int(p),), X.dtype, 0.0, 2.0 * jnp.pi)
+    return jnp.sqrt(2.0).astype(X.dtype) * jnp.cos(bandwidth * (X @ W) + b[None, :])
+
+
+# ---------------------------------------------------------------------------------------------
+# Curves and their summaries
+# ---------------------------------------------------------------------------------------------
+
+
+def mse(pred, target) -> np.ndarray:
+    """Mean over points of the squared error summed over outputs: (1/n) Σᵢ ‖f(xᵢ) − yᵢ‖²,
+    reduced over the last two axes (points, outputs) of (..., n, k) arrays."""
+    pred, target = np.asarray(pred, np.float64), np.asarray(target, np.float64)
+    return np.mean(np.sum((pred - target) ** 2, axis=-1), axis=-1)
+
+
+def classification_error(pred, labels) -> np.ndarray:
+    """Fraction of points whose argmax over outputs differs from the integer label
+    (pred (..., n, k), labels broadcasting against (..., n))."""
+    return np.mean(np.argmax(np.asarray(pred), axis=-1) != np.asarray(labels), axis=-1)
+
+
+def risk_curve(sizes, *, seed_axis: int = 0, size_name: str = "p", **columns) -> pd.DataFrame:
+    """A tidy table of a sweep: one row per (seed, size) with the given per-fit columns.
+
+    Args:
+      sizes: the S sizes of the sweep.
+      seed_axis: axis of each column holding seeds (the other axis is the size).
+      size_name: name of the size column (``"p"`` model-wise, ``"n"`` sample-wise).
+      columns: name -> (seeds, S) array (train_error=…, test_error=…, norm=…).
+    """
+    sizes = np.asarray(sizes)
+    rows = {}
+    for name, v in columns.items():
+        v = np.asarray(v, np.float64)
+        if v.ndim != 2:
+            raise ValueError(f"column {name} must be (seeds, sizes), got shape {v.shape}")
+        rows[name] = np.moveaxis(v, seed_axis, 0)
+    shapes = {v.shape for v in rows.values()}
+    if len(shapes) != 1 or next(iter(shapes))[1] != len(sizes):
+        raise ValueError(f"every column must be (seeds, {len(sizes)}), got {shapes}")
+    n_seeds = next(iter(shapes))[0]
+    df = pd.DataFrame({
+        "seed": np.repeat(np.arange(n_seeds), len(sizes)),
+        size_name: np.tile(sizes, n_seeds),
+    })
+    for name, v in rows.items():
+        df[name] = v.reshape(-1)
+    return df
+
+
+def peak_location(x, err) -> float:
+    """The x at which ``err`` (one value per x) is largest."""
+    x, err = _arr(x), _arr(err)
+    if x.shape != err.shape or x.size == 0:
+        raise ValueError("peak_location needs equal-length, non-empty x and err")
+    return float(x[int(np.nanargmax(err))])
+
+
+def max_rise(err) -> float:
+    """The largest factor by which a curve grows along its axis: max over i < j of
+    err[j]/err[i] (1 for a non-increasing curve). A sample-wise curve with max_rise > 1 has a
+    range where more data gives a larger test error (Nakkiran 2019, arXiv:1912.07242)."""
+    err = _arr(err)
+    if err.ndim != 1 or err.size < 2 or np.any(err <= 0):
+        raise ValueError("max_rise needs a 1-D curve of at least 2 positive values")
+    running_min = np.minimum.accumulate(err)
+    return float(np.max(err[1:] / running_min[:-1]))
+
+
+def max_relative_step_up(err) -> float:
+    """The largest relative increase between consecutive points, max_i (e[i+1] − e[i])/e[i]
+    (<= 0 for a non-increasing curve): the monotonicity statistic for optimally tuned ridge."""
+    err = _arr(err)
+    if err.ndim != 1 or err.size < 2 or np.any(err <= 0):
+        raise ValueError("max_relative_step_up needs a 1-D curve of at least 2 positive values")
+    return float(np.max(np.diff(err) / err[:-1]))
+
+
+def interior_peak_ratio(err) -> float:
+    """max(err) / max(err[0], err[-1]): 1 for any monotone curve (either direction), large for
+    a curve with a peak inside the sweep."""
+    err = _arr(err)
+    if err.ndim != 1 or err.size < 2:
+        raise ValueError("interior_peak_ratio needs a 1-D curve of at least 2 values")
+    return float(np.max(err) / max(err[0], err[-1]))
+
+
+def z_scores(samples, expected, axis: int = 0) -> np.ndarray:
+    """(mean − expected) / (sd/√k) over ``axis`` (k samples, sd with ddof=1): how many standard
+    errors the sample mean lies from a closed-form expectation."""
+    s = _arr(samples)
+    k = s.shape[axis]
+    if k < 2:
+        raise ValueError("z_scores needs at least 2 samples")
+    se = np.std(s, axis=axis, ddof=1) / np.sqrt(k)
+    return (np.mean(s, axis=axis) - _arr(expected)) / se
