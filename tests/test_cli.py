@@ -103,3 +103,26 @@ def test_subprocess_has_no_traceback(tmp_path):
     assert p.stderr.strip().splitlines() == [p.stderr.strip()]
     assert "unknown study 'no_such_study'" in p.stderr and "Traceback" not in p.stderr
     assert not (tmp_path / "r").exists()
+
+
+MISSING_NT = """
+import importlib.metadata as md, sys
+real = md.version
+def version(name):
+    if name == "neural-tangents":
+        raise md.PackageNotFoundError(name)
+    return real(name)
+md.version = version
+from nntheory.cli import main
+sys.exit(main(["--results-dir", sys.argv[1], "run", "universal_approximation"]))
+"""
+
+
+def test_missing_neural_tangents_is_one_line(tmp_path):
+    """Without neural-tangents the CLI says how to install it: one line, exit 2."""
+    p = subprocess.run([sys.executable, "-c", MISSING_NT, str(tmp_path / "r")],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.strip().splitlines() == [p.stderr.strip()]
+    assert "neural-tangents is not installed" in p.stderr and "make install" in p.stderr
+    assert not (tmp_path / "r").exists()
