@@ -1,0 +1,277 @@
+"""Unit tests of nntheory.analysis.scaling: exact values where the maths is exact, the analytic
+gradient against autodiff, fits that recover known laws, and the IsoFLOP pipeline against the
+closed-form compute-optimal allocation."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import scipy.special
+import scipy.stats
+
+from nntheory import data
+from nntheory.analysis import scaling as sl
+
+TRUE = np.array([np.log(400.0), np.log(2000.0), np.log(1.8), 0.34, 0.37])
+SMALL_GRID = sl.start_grid(a=(0.0, 5.0, 10.0), b=(0.0, 5.0, 10.0), e=(-1.0, 0.0, 1.0),
+                          alpha=(0.5, 1.0), beta=(0.5, 1.0))  # 324 starts: one small chunk
+
+
+def _design(k: int = 6):
+    n, d = np.meshgrid(np.logspace(7, 10, k), np.logspace(9, 12, k), indexing="ij")
+    return n.ravel(), d.ravel()
+
+
+# ---------------------------------------------------------------------------------------------
+# Exact pieces
+# ---------------------------------------------------------------------------------------------
+
+
+def test_start_grid_is_hoffmanns():
+    g = sl.start_grid()
+    assert g.shape == (4500, 5)
+    expected = [np.arange(0, 30, 5), np.arange(0, 30, 5), np.arange(-1, 1.5, 0.5),
+                np.arange(0, 2.5, 0.5), np.arange(0, 2.5, 0.5)]
+    for j, vals in enumerate(expected):
+        np.testing.assert_allclose(np.unique(g[:, j]), vals)
+    assert len(np.unique(g, axis=0)) == 4500
+
+
+@pytest.mark.parametrize("r, delta, expected", [
+    (0.0, 1e-3, 0.0),
+    (5e-4, 1e-3, 0.5 * 5e-4**2),
+    (-1e-3, 1e-3, 0.5e-6),
+    (2e-3, 1e-3, 1e-3 * (2e-3 - 0.5e-3)),
+    (-0.1, 1e-3, 1e-3 * (0.1 - 0.5e-3)),
+    (3.0, np.inf, 4.5),
+    (-2.0, np.inf, 2.0),
+])
+def test_huber_exact(r, delta, expected):
+    with jax.enable_x64(True):
+        assert float(sl.huber(jnp.float64(r), delta)) == pytest.approx(expected, rel=1e-12)
+
+
+def test_log_loss_matches_the_law():
+    n, d = _design()
+    with jax.enable_x64(True):
+        got = np.asarray(sl.chinchilla_log_loss(jnp.asarray(TRUE), jnp.log(n), jnp.log(d)))
+    np.testing.assert_allclose(got, np.log(sl.chinchilla_loss(TRUE, n, d)), rtol=1e-13)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_analytic_gradient_matches_autodiff(seed):
+    rng = np.random.default_rng(seed)
+    n, d = _design()
+    loss = sl.chinchilla_loss(TRUE, n, d) * np.exp(0.02 * rng.standard_normal(n.size))
+    w = rng.integers(0, 3, n.size).astype(float)
+    theta = TRUE + 0.3 * rng.standard_normal(5)
+    value, grad = sl.chinchilla_objective(theta, n, d, loss, delta=1e-3, weights=w)
+
+    def objective(th):
+        r = sl.chinchilla_log_loss(th, jnp.log(n), jnp.log(d)) - jnp.log(loss)
+        return jnp.sum(w * sl.huber(r, 1e-3))
+
+    with jax.enable_x64(True):
+        ref_value, ref_grad = jax.value_and_grad(objective)(jnp.asarray(theta))
+    assert value == pytest.approx(float(ref_value), rel=1e-12)
+    np.testing.assert_allclose(grad, np.asarray(ref_grad), rtol=1e-9, atol=1e-15)
+
+
+def test_compute_optimal_is_the_constrained_minimum():
+    """Hoffmann Eq. 4 against a dense search of L(N, C/6N) over N, and C = 6ND exactly."""
+    for c in (1e20, 5.76e23):
+        n_opt, d_opt = sl.compute_optimal(TRUE, c)
+        assert 6 * n_opt * d_opt == pytest.approx(c, rel=1e-12)
+        nn = np.logspace(np.log10(n_opt) - 1, np.log10(n_opt) + 1, 200001)
+        best = nn[np.argmin(sl.chinchilla_loss(TRUE, nn, c / (6 * nn)))]
+        assert best == pytest.approx(n_opt, rel=1e-4)
+    # the exponent of N_opt in C is a = β/(α+β)
+    n1, _ = sl.compute_optimal(TRUE, 1e20)
+    n2, _ = sl.compute_optimal(TRUE, 1e24)
+    assert np.log(n2 / n1) / np.log(1e4) == pytest.approx(TRUE[4] / (TRUE[3] + TRUE[4]))
+
+
+def test_percentile_interval_and_resample_counts():
+    lo, hi = sl.percentile_interval(np.arange(101.0), 0.9)
+    assert lo == pytest.approx(5.0) and hi == pytest.approx(95.0)
+    with pytest.raises(ValueError, match="level"):
+        sl.percentile_interval(np.arange(3.0), 1.0)
+    counts = sl.resample_counts(jax.random.PRNGKey(0), 7, 50)
+    assert counts.shape == (50, 7) and np.all(counts.sum(1) == 7) and np.all(counts >= 0)
+
+
+def test_chi2_test_is_the_mahalanobis_distance():
+    rng = np.random.default_rng(0)
+    cov = np.array([[2.0, 0.3], [0.3, 0.5]])
+    samples = rng.multivariate_normal([1.0, -1.0], cov, size=20000)
+    theta0 = np.array([2.0, 0.0])
+    d2, log10_p, k = sl.chi2_test(theta0, samples, center=[1.0, -1.0])
+    diff = theta0 - np.array([1.0, -1.0])
+    exact = diff @ np.linalg.solve(cov, diff)
+    assert k == 2 and d2 == pytest.approx(exact, rel=0.05)
+    assert 10**log10_p == pytest.approx(scipy.stats.chi2.sf(d2, 2), rel=1e-9)
+
+
+@pytest.mark.parametrize("d2", [1400.0, 4000.0])
+def test_chi2_deep_tail_stays_finite(d2):
+    """Past d² ≈ 1480 (k = 3) SciPy's log survival function underflows to −inf; the asymptotic
+    form log Γ(k/2, x) ≈ (k/2 − 1) log x − x takes over (it agrees with SciPy to 1e-6 relative
+    at d² = 1400)."""
+    rng = np.random.default_rng(1)
+    z = rng.standard_normal((4000, 3))
+    z = (z - z.mean(0)) @ np.linalg.inv(np.linalg.cholesky(np.cov(z, rowvar=False))).T
+    got_d2, log10_p, _ = sl.chi2_test(np.array([np.sqrt(d2), 0.0, 0.0]), z,
+                                      center=np.zeros(3))
+    assert got_d2 == pytest.approx(d2, rel=1e-9) and np.isfinite(log10_p)
+    x = d2 / 2
+    asym = (0.5 * np.log(x) - x - scipy.special.gammaln(1.5)) / np.log(10)
+    assert log10_p == pytest.approx(asym, rel=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fits
+# ---------------------------------------------------------------------------------------------
+
+
+def test_fit_chinchilla_recovers_a_noise_free_law():
+    n, d = _design()
+    fit = sl.fit_chinchilla(n, d, sl.chinchilla_loss(TRUE, n, d), init_grid=SMALL_GRID,
+                            iters_f32=200, iters_f64=40)
+    np.testing.assert_allclose(fit.theta, TRUE, atol=2e-3)
+    assert fit.objective < 1e-9
+    assert fit.a == pytest.approx(0.37 / 0.71, abs=2e-3) and fit.a + fit.b == pytest.approx(1)
+    assert fit.finals.shape == (len(SMALL_GRID), 5) and fit.n_within(1e-9) >= 1
+    assert fit.best_starts(3).shape == (3, 5)
+    assert fit.objective == pytest.approx(
+        sl.chinchilla_objective(fit.theta, n, d, sl.chinchilla_loss(TRUE, n, d))[0], abs=1e-15)
+
+
+def test_minimize_rows_matches_scipy_on_one_start():
+    """One start, same objective: the batched L-BFGS and SciPy's L-BFGS-B meet."""
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(3)
+    n, d = _design()
+    loss = sl.chinchilla_loss(TRUE, n, d) * np.exp(0.01 * rng.standard_normal(n.size))
+    x0 = np.array([5.0, 5.0, 0.5, 0.5, 0.5])
+    x, f = sl.minimize_rows(x0[None], np.log(n), np.log(d), np.log(loss)[None],
+                            np.ones((1, n.size)), iters_f32=300, iters_f64=60)
+    ref = minimize(lambda th: sl.chinchilla_objective(th, n, d, loss), x0, jac=True,
+                   method="L-BFGS-B", options=dict(ftol=1e-15, gtol=1e-12, maxiter=5000))
+    assert f[0] <= ref.fun + 1e-10
+
+
+def test_bootstrap_shapes_and_spread():
+    rng = np.random.default_rng(1)
+    n, d = _design()
+    loss = sl.chinchilla_loss(TRUE, n, d) * np.exp(0.01 * rng.standard_normal(n.size))
+    fit = sl.fit_chinchilla(n, d, loss, init_grid=SMALL_GRID)
+    boot = sl.bootstrap_chinchilla(n, d, loss, jax.random.PRNGKey(0), n_resamples=32,
+                                   fit=fit, n_starts=4)
+    assert boot.thetas.shape == (32, 5) and boot.n_starts == 4
+    assert np.all(boot.counts.sum(1) == n.size) and np.all(np.isfinite(boot.objectives))
+    lo, hi = boot.interval("alpha")
+    assert lo < fit.alpha < hi and boot.std("alpha") > 0
+    assert set(boot.params) == set(sl.PARAMS)
+
+
+@pytest.mark.parametrize("bad", [
+    dict(n=[1.0, -1.0], d=[1.0, 1.0], loss=[1.0, 1.0]),
+    dict(n=[1.0, 2.0], d=[1.0], loss=[1.0, 1.0]),
+    dict(n=[], d=[], loss=[]),
+])
+def test_fit_rejects_bad_points(bad):
+    with pytest.raises(ValueError):
+        sl.fit_chinchilla(**bad)
+
+
+def test_minimize_rows_checks_shapes():
+    with pytest.raises(ValueError, match="x0 must be"):
+        sl.minimize_rows(np.zeros((2, 5)), np.zeros(3), np.zeros(3), np.zeros((3, 3)),
+                         np.ones((3, 3)))
+
+
+@pytest.mark.parametrize("E, A, alpha", [(0.0, 3.0, 0.5), (0.1, 2.0, 0.8)])
+def test_power_law_recovery(E, A, alpha):
+    x = np.logspace(1, 4, 12)
+    y = E + A * x ** (-alpha)
+    pl = sl.fit_power_law(x, y, irreducible=E > 0)
+    assert float(pl.alpha) == pytest.approx(alpha, rel=1e-3)
+    assert float(pl.A) == pytest.approx(A, rel=1e-3)
+    assert float(pl.E) == pytest.approx(E, abs=1e-4)
+    assert float(pl.r2_log) == pytest.approx(1.0, abs=1e-8)
+
+
+def test_power_law_closed_form_is_exact_and_batched():
+    x = np.array([1.0, 10.0, 100.0])
+    y = np.stack([5.0 * x**-0.5, 2.0 * x**-1.0])
+    pl = sl.fit_power_law(x, y, irreducible=False)
+    np.testing.assert_allclose(pl.alpha, [0.5, 1.0], rtol=1e-12)
+    np.testing.assert_allclose(pl.A, [5.0, 2.0], rtol=1e-12)
+    np.testing.assert_allclose(pl(x), y, rtol=1e-12)
+    with pytest.raises(ValueError, match="positive"):
+        sl.fit_power_law(x, -y[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# IsoFLOP (approach 2)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x0, c2", [(0.3, 2.0), (-1.2, 0.5)])
+def test_parabola_minima_exact(x0, c2):
+    x = np.linspace(-2, 2, 9)
+    y = 1.5 + c2 * (x - x0) ** 2
+    y_masked = np.where(np.arange(9) == 4, np.nan, y)  # a missing point changes nothing
+    for yy in (y, y_masked):
+        xv, yv = sl.parabola_minima(x, yy)
+        assert xv == pytest.approx(x0, abs=1e-9) and yv == pytest.approx(1.5, abs=1e-9)
+
+
+@pytest.mark.parametrize("y", [
+    -(np.linspace(-2, 2, 9) ** 2),  # concave: no minimum
+    (np.linspace(-2, 2, 9) - 5.0) ** 2,  # vertex outside the points
+    np.array([1.0, 2.0] + [np.nan] * 7),  # fewer than 3 points
+])
+def test_parabola_minima_rejects(y):
+    xv, _ = sl.parabola_minima(np.linspace(-2, 2, 9), y)
+    assert np.isnan(xv)
+
+
+def test_loglog_slope_exact():
+    x = np.array([1.0, 2.0, 4.0, 8.0])
+    k, c = sl.loglog_slope(x, 3.0 * x**0.7)
+    assert float(k) == pytest.approx(0.7) and float(np.exp(c)) == pytest.approx(3.0)
+
+
+def test_isoflop_profiles_interpolate_exactly_on_the_grid():
+    n, d = np.array([1e6, 4e6, 1.6e7]), np.array([1e8, 4e8, 1.6e9])
+    loss = sl.chinchilla_loss(TRUE, n[:, None], d[None, :])
+    c = 6 * n[1] * d[1]
+    prof = sl.isoflop_profiles(n, d, loss, [c])
+    np.testing.assert_allclose(prof[0], [loss[0, 2], loss[1, 1], loss[2, 0]], rtol=1e-12)
+    assert np.isnan(sl.isoflop_profiles(n, d, loss, [6 * n[0] * d[0] / 10])).all()
+
+
+def test_isoflop_fit_recovers_the_compute_optimal_exponent():
+    """On a dense grid of an exact law, approach 2 finds a = β/(α+β) (approach 3's value),
+    and a + b = 1 to rounding."""
+    n, d = np.logspace(6, 10, 41), np.logspace(7, 12, 51)
+    loss = sl.chinchilla_loss(TRUE, n[:, None], d[None, :])
+    budgets = np.logspace(16.5, 19.5, 7)
+    iso = sl.isoflop_fit(n, d, loss, budgets)
+    assert np.all(np.isfinite(iso.n_opt))
+    assert float(iso.a) == pytest.approx(TRUE[4] / (TRUE[3] + TRUE[4]), abs=0.02)
+    assert float(iso.a + iso.b) == pytest.approx(1.0, abs=1e-9)
+    exact = sl.compute_optimal(TRUE, budgets)[0]
+    np.testing.assert_allclose(iso.n_opt, exact, rtol=0.1)
+
+
+def test_chinchilla_points_loader():
+    df = data.chinchilla_points()
+    assert len(df) == 245 and list(df.columns) == ["N", "C", "D", "loss"]
+    np.testing.assert_allclose(df["D"], df["C"] / (6 * df["N"]))
+    assert (df[["N", "C", "D", "loss"]] > 0).all().all()
+    assert df["loss"].max() == pytest.approx(5.005581996196243)
