@@ -79,6 +79,16 @@ def target(name: str) -> Target:
     return TARGETS[name]
 
 
+def numpy_rng(key: jax.Array) -> np.random.Generator:
+    """A NumPy generator seeded by a JAX PRNG key (raw uint32 or typed): as explicit and
+    reproducible as the key, and free of compilation (each new shape drawn with ``jax.random``
+    costs an XLA compile on CPU, and its float64 normals are several times slower)."""
+    key = jnp.asarray(key) if not hasattr(key, "dtype") else key
+    if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        key = jax.random.key_data(key)
+    return np.random.default_rng(np.asarray(key, np.uint32).ravel().tolist())
+
+
 def grid(n_per_dim: int, dim: int, low: float = -1.0, high: float = 1.0) -> jax.Array:
     """A dense tensor grid of ``n_per_dim**dim`` points on [low, high]^dim, shape (n, dim)."""
     if n_per_dim < 2 or dim < 1:

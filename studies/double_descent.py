@@ -45,7 +45,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import NullFormatter
 
-from nntheory import nets, train
+from nntheory import data, nets, train
 from nntheory.analysis import double_descent as dd
 from nntheory.report import Figure
 from nntheory.study import Claim, Results
@@ -338,14 +338,6 @@ CLAIMS = (
 # ---------------------------------------------------------------------------------------------
 
 
-def _np_rng(key) -> np.random.Generator:
-    """A NumPy generator seeded from a JAX key (the Gaussian designs are drawn with NumPy: its
-    float64 normals are ~20× faster than ``jax.random`` on CPU)."""
-    if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
-        key = jax.random.key_data(key)
-    return np.random.default_rng([int(v) for v in np.asarray(key).ravel()])
-
-
 def _digits(key, n_test: int):
     """sklearn's 8×8 digits (1,797 images, bundled with scikit-learn, no download): a
     permutation from ``key`` puts ``n_test`` images in the test set and the rest in a training
@@ -394,7 +386,7 @@ def _risk(fit, r):
 
 def _linear_modelwise(cfg: Config, key):
     n, ps, snrs = cfg.linear_n, np.asarray(cfg.linear_ps), np.asarray(cfg.linear_snrs)
-    X, y, r = _linear_designs(_np_rng(key), cfg.linear_seeds, n, ps[-1], snrs)
+    X, y, r = _linear_designs(data.numpy_rng(key), cfg.linear_seeds, n, ps[-1], snrs)
     e1 = np.zeros((cfg.linear_seeds, 1, ps[-1]))
     e1[:, 0, 0] = 1.0
     gammas = ps / n
@@ -417,7 +409,7 @@ def _linear_modelwise(cfg: Config, key):
 
 def _linear_samplewise(cfg: Config, key):
     p, ns, snr = cfg.samplewise_p, np.asarray(cfg.samplewise_ns), cfg.samplewise_snr
-    X, y, r = _linear_designs(_np_rng(key), cfg.linear_seeds, ns[-1], p, [snr])
+    X, y, r = _linear_designs(data.numpy_rng(key), cfg.linear_seeds, ns[-1], p, [snr])
     e1 = np.zeros((cfg.linear_seeds, 1, p))
     e1[:, 0, 0] = 1.0
     lams = np.stack([np.zeros(len(ns)), dd.optimal_ridge_lambda(p / ns, snr)], axis=1)
@@ -534,7 +526,7 @@ def _rf_sweeps(cfg: Config, key, digits):
     n = cfg.rf_n_train
     ps = np.asarray(cfg.rf_ps)
     F, Ft = _rf_features(cfg, jax.random.split(k_feat, cfg.rf_seeds), x_pool[:n], x_test, ps[-1])
-    Y = _rf_targets(_np_rng(k_noise), y_pool[:n], cfg.rf_seeds, cfg.label_noise)
+    Y = _rf_targets(data.numpy_rng(k_noise), y_pool[:n], cfg.rf_seeds, cfg.label_noise)
     t0 = time.perf_counter()
     fit = dd.ridge_fit(F, Y, lams, ps, X_test=Ft, coef=False)
     seconds = time.perf_counter() - t0
@@ -545,7 +537,7 @@ def _rf_sweeps(cfg: Config, key, digits):
     p, ns = cfg.rf_samplewise_p, np.asarray(cfg.rf_samplewise_ns)
     F, Ft = _rf_features(cfg, jax.random.split(k_feat2, cfg.rf_seeds), x_pool[:ns[-1]], x_test,
                          p)
-    Y = _rf_targets(_np_rng(k_noise2), y_pool[:ns[-1]], cfg.rf_seeds, cfg.label_noise)
+    Y = _rf_targets(data.numpy_rng(k_noise2), y_pool[:ns[-1]], cfg.rf_seeds, cfg.label_noise)
     fit = dd.ridge_fit(F, Y, 0.0, ns, along="samples", X_test=Ft, coef=False)
     errs = _rf_errors(fit, Y, y_test)
     seen = (np.arange(ns[-1])[None, :] < ns[:, None])[None, :, None, :]  # (1, S, 1, N)
@@ -596,8 +588,8 @@ def _mlp_sweep(cfg: Config, key, digits):
     x_pool, y_pool, x_test, y_test = digits
     k_noise, k_init = jax.random.split(key)
     n = cfg.mlp_n_train
-    y_noisy = _noisy_labels(_np_rng(k_noise), y_pool[:n], cfg.label_noise)
-    data = (jnp.asarray(x_pool[:n], jnp.float32), jnp.asarray(y_noisy),
+    y_noisy = _noisy_labels(data.numpy_rng(k_noise), y_pool[:n], cfg.label_noise)
+    ds = (jnp.asarray(x_pool[:n], jnp.float32), jnp.asarray(y_noisy),
             jnp.asarray(x_test, jnp.float32), jnp.asarray(y_test))
     # every key up front, as host arrays: eager JAX ops on new shapes each cost a compilation
     keys = np.asarray(jax.random.split(k_init, len(cfg.mlp_widths) * cfg.mlp_seeds)).reshape(
@@ -611,7 +603,7 @@ def _mlp_sweep(cfg: Config, key, digits):
             wkeys)
         n_params = sum(int(np.prod(x.shape[1:])) for x in jax.tree_util.tree_leaves(params))
         params, hist = train.fit_ensemble(
-            net, params, data, loss="cross_entropy", optimizer="adam",
+            net, params, ds, loss="cross_entropy", optimizer="adam",
             learning_rate=cfg.mlp_learning_rate, steps=cfg.mlp_steps,
             log_every=cfg.mlp_log_every, keys=wkeys,
             chunk_size=cfg.mlp_seeds)  # all seeds in one chunk (and no per-width memory probe)

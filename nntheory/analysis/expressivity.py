@@ -37,6 +37,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from nntheory.compat.neural_tangents import permissive, stax
+from nntheory.data import numpy_rng  # noqa: F401  (re-exported: studies call ex.numpy_rng)
 from nntheory.nets import Net
 
 # ---------------------------------------------------------------------------------------------
@@ -91,16 +92,6 @@ def affine_layers(net: Net, params) -> list[tuple[jax.Array, jax.Array]]:
             b = b * info["b_std"]
         out.append((w, b))
     return out
-
-
-def numpy_rng(key) -> np.random.Generator:
-    """A numpy Generator seeded by a JAX PRNG key (raw uint32 or typed): explicit and
-    reproducible like the key, and free of compilation (each new shape drawn with
-    ``jax.random`` costs an XLA compile, about a second of CPU here)."""
-    key = jnp.asarray(key) if not hasattr(key, "dtype") else key
-    if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
-        key = jax.random.key_data(key)
-    return np.random.default_rng(np.asarray(key, np.uint32).ravel().tolist())
 
 
 def sample_mlp_params(net: Net, key, n_nets: int, input_dim: int) -> list:
