@@ -3,17 +3,32 @@ the K nets calling one jitted single-net Adam step and (b) a PyTorch loop over K
 
 Task: K = 64 nets 1→64→64→1 (tanh), a full batch of 256 points of sin(πx), Adam (lr 1e-3),
 500 steps. Targets: ≥ 3× faster than (a), ≥ 5× faster than (b), with matching final losses:
-all three start from the same K initial parameter sets (copied into PyTorch), so their median
+all of them start from the same K initial parameter sets (copied into PyTorch), so their median
 final losses must agree within 1 % (float32 rounding differs between the frameworks).
+
+`fit_ensemble` is measured twice: on one JAX device (the default) and, on a CPU with several
+cores, with the CPU split into one device per core (``NNTHEORY_CPU_DEVICES=auto``, see
+`nntheory.devices`; run in a child process because XLA reads its device count once). The
+ratio uses the faster of the two. On a CPU the loop is compute-bound, not dispatch-bound, so
+the benchmark also reports the achieved FLOP/s of each variant against the same process's
+float32 matmul rate: the loop's share of that rate caps the speed-up any batching can give.
 """
 
 from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 
 from benchmarks.harness import Record, measure
 
 K, WIDTH, N, STEPS, LR = 64, 64, 256, 500, 1e-3
+#: FLOPs of one Adam step of one net: forward 2·N·Σ d_in·d_out, backward twice that (the
+#: usual 6·N·P count; Kaplan et al. 2020, arXiv:2001.08361, §2.1), elementwise work not counted.
+STEP_FLOPS = 6 * N * (1 * WIDTH + WIDTH * WIDTH + WIDTH * 1)
 
 
 def _data():
@@ -21,27 +36,71 @@ def _data():
     return x, np.sin(np.pi * x).astype(np.float32)
 
 
-def run(quick: bool = False) -> Record:
+def _setup(k):
     import jax
     import jax.numpy as jnp
-    import optax
 
     from nntheory import nets, train
 
-    k, steps = (16, 200) if quick else (K, STEPS)
     x, y = _data()
     net = nets.mlp(WIDTH, 2, 1, "tanh", parameterization="standard")
     keys = jax.random.split(jax.random.PRNGKey(0), k)
     params = train.init_ensemble(net, keys, (1,))
-    data = (jnp.asarray(x), jnp.asarray(y))
+    return net, params, (jnp.asarray(x), jnp.asarray(y)), x, y
 
+
+def _time_ensemble(k, steps):
+    """fit_ensemble on however many devices this process has: (timing, final losses)."""
+    import jax
+
+    from nntheory import train
+
+    net, params, data, _, _ = _setup(k)
     final = {}
 
     def ensemble():
         p, h = train.fit_ensemble(net, params, data, optimizer="adam", learning_rate=LR,
                                   steps=steps, log_every=steps, progress=False)
         jax.block_until_ready(p)
-        final["ensemble"] = h.final("train_loss")
+        final["loss"] = h.final("train_loss")
+
+    return measure(ensemble, repeats=3).as_dict(), np.asarray(final["loss"])
+
+
+def _child_sharded(k, steps):
+    """fit_ensemble in a child process with the CPU split into one device per core."""
+    env = dict(os.environ, NNTHEORY_CPU_DEVICES="auto", NNTHEORY_PROGRESS="0")
+    env.pop("XLA_FLAGS", None)
+    p = subprocess.run([sys.executable, "-m", "benchmarks.ensemble_vs_loop", "--child",
+                        str(k), str(steps)], env=env, capture_output=True, text=True,
+                       timeout=1800)
+    if p.returncode != 0:
+        raise RuntimeError(f"sharded child failed: {p.stderr.strip()[-500:]}")
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    return out["timing"], np.asarray(out["loss"]), out["devices"]
+
+
+def _matmul_rate(n=2048):
+    import jax
+    import jax.numpy as jnp
+
+    a = jax.random.normal(jax.random.PRNGKey(0), (n, n), jnp.float32)
+    dot = jax.jit(lambda u, v: u @ v)
+    t = measure(lambda: jax.block_until_ready(dot(a, a)), repeats=5)
+    return 2 * n**3 / t.median_s
+
+
+def run(quick: bool = False) -> Record:
+    import jax
+    import optax
+
+    from nntheory import devices, train
+
+    k, steps = (16, 200) if quick else (K, STEPS)
+    net, params, data, x, y = _setup(k)
+    timings, final = {}, {}
+    timings["fit_ensemble"], final["ensemble"] = _time_ensemble(k, steps)
+    details = dict(K=k, steps=steps, width=WIDTH, batch=N)
 
     opt = optax.adam(LR)
 
@@ -61,11 +120,12 @@ def run(quick: bool = False) -> Record:
             losses.append(float(train.mse(net.apply(p, data[0]), data[1])))
         final["jax_loop"] = np.array(losses)
 
-    timings = dict(
-        fit_ensemble=measure(ensemble, repeats=3).as_dict(),
-        jax_python_loop=measure(loop, repeats=1).as_dict(),
-    )
-    details = dict(K=k, steps=steps, width=WIDTH, batch=N)
+    timings["jax_python_loop"] = measure(loop, repeats=1).as_dict()
+    if jax.default_backend() == "cpu" and devices.cores() > 1:
+        t, loss, n_dev = _child_sharded(k, steps)
+        timings[f"fit_ensemble_{n_dev}_cpu_devices"] = t
+        final["ensemble_sharded"] = loss
+        details["cpu_devices_sharded"] = n_dev
     try:
         torch_t, torch_losses, threads = _torch(params, k, steps, x, y)
         timings["torch_loop"] = torch_t
@@ -75,11 +135,23 @@ def run(quick: bool = False) -> Record:
         details["torch"] = "not installed (pip install torch==2.13.0; make bench does)"
     med = {name: float(np.median(v)) for name, v in final.items()}
     details["median_final_loss"] = med
-    t_ens = timings["fit_ensemble"]["median_s"]
+    ours = [n for n in timings if n.startswith("fit_ensemble")]
+    best = min(ours, key=lambda n: timings[n]["median_s"])
+    t_ens = timings[best]["median_s"]
+    details["fastest_toolkit_variant"] = best
+    # achieved FLOP/s against the matmul rate: what bounds the ratio on a compute-bound CPU
+    rate = _matmul_rate()
+    flops = k * steps * STEP_FLOPS
+    details["matmul_gflops"] = rate / 1e9
+    details["gflops"] = {n: flops / t["median_s"] / 1e9 for n, t in timings.items()}
+    details["loop_share_of_matmul_rate"] = flops / timings["jax_python_loop"]["median_s"] / rate
+    details["max_ratio_vs_jax_loop_at_matmul_rate"] = 1 / details["loop_share_of_matmul_rate"]
     r_loop = timings["jax_python_loop"]["median_s"] / t_ens
     details["ratio_vs_jax_loop"] = r_loop
+    details["ratio_vs_jax_loop_one_device"] = (timings["jax_python_loop"]["median_s"]
+                                               / timings["fit_ensemble"]["median_s"])
     met = r_loop >= 3
-    ratio = r_loop
+    ratio = r_loop / 3
     if "torch_loop" in timings:
         r_torch = timings["torch_loop"]["median_s"] / t_ens
         details["ratio_vs_torch_loop"] = r_torch
@@ -94,15 +166,21 @@ def run(quick: bool = False) -> Record:
         target="≥ 3× faster than a JAX Python loop, ≥ 5× faster than a PyTorch loop, "
         "median final losses within 1 % (same initial parameters)",
         ratio=ratio, target_met=met, timings=timings, details=details,
-        note="ratio = min(speed-up vs JAX loop / 3, speed-up vs PyTorch loop / 5): ≥ 1 meets "
-        "both targets. fit_ensemble is timed after one warm-up call (compiled once and "
-        "cached); the loops run once after their own warm-up of the jitted step.",
+        note="ratio = min(speed-up vs JAX loop / 3, speed-up vs PyTorch loop / 5), using the "
+        "faster fit_ensemble variant: ≥ 1 meets both targets. fit_ensemble is timed after one "
+        "warm-up call (compiled once and cached); the loops run once after their own warm-up. "
+        "gflops counts 6·N·P per net-step; max_ratio_vs_jax_loop_at_matmul_rate is the "
+        "speed-up an ensemble running every FLOP at the measured matmul rate would reach "
+        "(tanh and Adam's elementwise work are extra, so the real ceiling is lower). "
+        f"Measured here: the JAX loop runs at {details['loop_share_of_matmul_rate']:.0%} of "
+        f"the matmul rate (compute-bound, not dispatch-bound), so batching can win at most "
+        f"{details['max_ratio_vs_jax_loop_at_matmul_rate']:.1f}×; fit_ensemble reached "
+        f"{details['ratio_vs_jax_loop_one_device']:.2f}× on one device and "
+        f"{r_loop:.2f}× as {best}.",
     )
 
 
 def _torch(params, k, steps, x, y):
-    import os
-
     import torch
 
     # One thread: these nets are far too small for intra-op parallelism to pay (measured
@@ -143,6 +221,13 @@ def _torch(params, k, steps, x, y):
 
 
 if __name__ == "__main__":
-    import json
+    if sys.argv[1:2] == ["--child"]:  # the sharded variant, in its own process
+        from nntheory import devices
 
-    print(json.dumps(run().__dict__, indent=1, default=str))
+        devices.split_cpu()
+        import jax
+
+        t, loss = _time_ensemble(int(sys.argv[2]), int(sys.argv[3]))
+        print(json.dumps(dict(timing=t, loss=loss.tolist(), devices=jax.local_device_count())))
+    else:
+        print(json.dumps(run().__dict__, indent=1, default=str))

@@ -2,12 +2,16 @@
 contraction (and NTK-vector products), same parameters and inputs, same run.
 
 Net: nets.mlp(4096, depth=2) = Dense(W, σ_w=√2, σ_b=0.1)–ReLU–Dense–ReLU–Dense(1), NTK
-parameterisation (a 3-layer MLP, 16.8 M parameters), on 50 inputs from N(0, I_10). Target
-(issue "NTK / infinite-width study"): ``structured`` at least 10× faster than
-``jacobian_contraction`` (steady state, after one compiling call), with kernels agreeing to
-float32 tolerance (relative Frobenius difference ≤ 1e-5). ``--quick``: width 1024.
+parameterisation (a 3-layer MLP, 16.8 M parameters), on 50 inputs from N(0, I_10). Every
+implementation that runs here is timed (steady state, after one compiling call): ours,
+``structured`` and ``jacrev``, and neural-tangents' ``ntk_vector_products`` and
+``jacobian_contraction`` (its ``STRUCTURED_DERIVATIVES`` and ``AUTO`` fail on current JAX; see
+``nntheory.compat.neural_tangents``), plus the default, ``empirical_ntk(net, params, x)``.
+Targets: the default is the fastest measured (issue "Benchmarks"), and ``structured`` is at least
+10× faster than ``jacobian_contraction`` (issue "NTK / infinite-width study"), with kernels
+agreeing to float32 tolerance (relative Frobenius difference ≤ 1e-5). ``--quick``: width 1024.
 
-    .venv/bin/python -m benchmarks.ntk_empirical [--quick] [--width W] [--jacrev]
+    .venv/bin/python -m benchmarks.ntk_empirical [--quick] [--width W] [--no-jacrev]
 
 Memory: ``jacobian_contraction`` holds the full Jacobian, n × parameters floats (3.4 GB at
 width 4096, n = 50); ``structured`` holds O(n · Σ widths).
@@ -24,11 +28,12 @@ from benchmarks.harness import Record, measure
 WIDTH, DEPTH, N, DIM, TARGET = 4096, 2, 50, 10, 10.0
 
 
-def run(quick: bool = False, width: int | None = None, jacrev: bool = False) -> Record:
+def run(quick: bool = False, width: int | None = None, jacrev: bool = True) -> Record:
     import jax
     import jax.numpy as jnp
 
     from nntheory import kernels, nets
+    from nntheory.compat.neural_tangents import BROKEN_NTK_IMPLEMENTATIONS
 
     width = width or (1024 if quick else WIDTH)
     net = nets.mlp(width, DEPTH, 1, "relu")
@@ -45,6 +50,9 @@ def run(quick: bool = False, width: int | None = None, jacrev: bool = False) -> 
         first_call[impl] = time.perf_counter() - t0
         timings[impl] = measure(fn, repeats=3, warmup=0).as_dict()
     analytic = lambda: jax.block_until_ready(kernels.analytic_kernels(net, x, x).ntk)
+    default = kernels.resolve_implementation(net)
+    timings["default"] = measure(
+        lambda: jax.block_until_ready(kernels.empirical_ntk(net, params, x)), repeats=3).as_dict()
     timings["analytic_kernel_fn"] = measure(analytic, repeats=3).as_dict()
     ref = out["jacobian_contraction"]
     agree = {i: float(jnp.linalg.norm(k - ref) / jnp.linalg.norm(ref)) for i, k in out.items()}
@@ -57,15 +65,23 @@ def run(quick: bool = False, width: int | None = None, jacrev: bool = False) -> 
                                         / timings["structured"]["median_s"]),
         empirical_vs_analytic_distance=float(kernels.kernel_distance(ref, analytic())),
     )
-    met = speedup >= TARGET and max(agree.values()) <= 1e-5
+    fastest = min(impls, key=lambda i: timings[i]["median_s"])
+    others = [timings[i]["median_s"] for i in impls if i != default]
+    margin = min(others) / timings["default"]["median_s"]  # > 1: the default is the fastest
+    details.update(default=default, fastest=fastest, default_margin_over_next=margin,
+                   broken_in_neural_tangents=list(BROKEN_NTK_IMPLEMENTATIONS))
+    met = (fastest == default and margin >= 1 and speedup >= TARGET
+           and max(agree.values()) <= 1e-5)
     return Record(
         name="ntk_empirical",
         description=__doc__.strip().splitlines()[0],
-        target=f"structured ≥ {TARGET:g}× faster than jacobian_contraction at width {width}, "
-        "kernels equal to 1e-5 (relative Frobenius)",
-        ratio=speedup / TARGET, target_met=met, timings=timings, details=details,
-        note="ratio = speed-up / 10 (≥ 1 meets the target). Steady-state medians of 3 calls "
-        "after one compiling call (its time is in details.first_call_s).",
+        target=f"the default implementation is the fastest measured; structured ≥ {TARGET:g}× "
+        f"faster than jacobian_contraction at width {width}; kernels equal to 1e-5 "
+        "(relative Frobenius)",
+        ratio=min(margin, speedup / TARGET), target_met=met, timings=timings, details=details,
+        note="ratio = min(time of the fastest other implementation / time of the default, "
+        "speed-up over jacobian_contraction / 10): ≥ 1 meets both targets. Steady-state "
+        "medians of 3 calls after one compiling call (its time is in details.first_call_s).",
     )
 
 
@@ -73,9 +89,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="width 1024 instead of 4096")
     p.add_argument("--width", type=int, default=None)
-    p.add_argument("--jacrev", action="store_true", help="also time plain jax.jacrev")
+    p.add_argument("--no-jacrev", action="store_true", help="leave out plain jax.jacrev")
     args = p.parse_args(argv)
-    rec = run(args.quick, args.width, args.jacrev)
+    rec = run(args.quick, args.width, not args.no_jacrev)
     print(json.dumps(rec.__dict__, indent=1, default=str))
     return 0
 

@@ -1,7 +1,7 @@
-"""Benchmark 6: wall time of every study's quick profile from a clean results store (the work
-of `make quick` without the reports), per study. Target: ≤ 10 minutes in total on a 2-core
-CPU. `make test`'s wall time is measured too when NNTHEORY_BENCH_TEST=1 (target ≤ 10
-minutes)."""
+"""Benchmark 6: wall time of `make quick`'s work from a clean results store, per study: each
+study's quick run, then its report (HTML and PDF). Target: ≤ 10 minutes in total on a 2-core
+CPU. `make test`'s wall time is measured too (target ≤ 10 minutes), except with ``--quick``
+or NNTHEORY_BENCH_TEST=0."""
 
 from __future__ import annotations
 
@@ -18,19 +18,23 @@ def run(quick: bool = False) -> Record:
     from nntheory.study import study_names
 
     per = {}
+    env = dict(os.environ, NNTHEORY_PROGRESS="0")
     with tempfile.TemporaryDirectory() as tmp:
+        dirs = ["--results-dir", f"{tmp}/results", "--reports-dir", f"{tmp}/reports"]
         for name in study_names():
             t0 = time.perf_counter()
-            p = subprocess.run(
-                [sys.executable, "-m", "nntheory.cli", "--results-dir", tmp, "run", name,
-                 "--profile", "quick"],
-                capture_output=True, text=True, env=dict(os.environ, NNTHEORY_PROGRESS="0"),
-            )
-            per[name] = dict(seconds=time.perf_counter() - t0, ok=p.returncode == 0)
+            p = subprocess.run([sys.executable, "-m", "nntheory.cli", *dirs, "run", name,
+                                "--profile", "quick"], capture_output=True, text=True, env=env)
+            t1 = time.perf_counter()
+            r = subprocess.run([sys.executable, "-m", "nntheory.cli", *dirs, "report", name,
+                                "--profile", "quick"], capture_output=True, text=True, env=env)
+            t2 = time.perf_counter()
+            per[name] = dict(seconds=t2 - t0, run_s=t1 - t0, report_s=t2 - t1,
+                             ok=p.returncode == 0 and r.returncode == 0)
     total = sum(v["seconds"] for v in per.values())
     details = dict(per_study=per, total_s=total)
     met = total <= 600 and all(v["ok"] for v in per.values())
-    if os.environ.get("NNTHEORY_BENCH_TEST") == "1":
+    if os.environ.get("NNTHEORY_BENCH_TEST", "0" if quick else "1") == "1":
         t0 = time.perf_counter()
         p = subprocess.run(["make", "test"], capture_output=True, text=True)
         details["make_test_s"] = time.perf_counter() - t0
@@ -38,7 +42,7 @@ def run(quick: bool = False) -> Record:
         met = met and details["make_test_s"] <= 600 and details["make_test_ok"]
     return Record(
         name="pipeline",
-        description="Wall time of every study's quick profile from a clean results store",
+        description=__doc__.strip().splitlines()[0],
         target="≤ 600 s in total (and make test ≤ 600 s when measured)",
         ratio=600 / total if total else None,
         target_met=met,
@@ -46,5 +50,6 @@ def run(quick: bool = False) -> Record:
                          repeats=1) for k, v in per.items()},
         details=details,
         note="ratio = 600 s / total (≥ 1 meets the target). One run each: a pipeline is "
-        "measured once, not as a median.",
+        "measured once, not as a median. Each study's time is its run plus its report "
+        "(details.per_study splits them); every command is a fresh process, as under make.",
     )

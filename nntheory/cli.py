@@ -13,6 +13,8 @@ import os
 import sys
 import time
 
+from nntheory import devices
+
 EXIT_CLAIM_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -172,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
     debug = os.environ.get("NNTHEORY_DEBUG") == "1"
     try:
         args = build_parser().parse_args(argv)
+        try:  # NNTHEORY_CPU_DEVICES: one JAX device per core (see nntheory.devices)
+            devices.split_cpu()
+        except RuntimeError as e:  # called in-process after JAX started: run as it is
+            print(f"nntheory: warning: {e}", file=sys.stderr)
         if args.distributed:
             import jax
 

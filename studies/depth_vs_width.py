@@ -637,6 +637,7 @@ def _training_point(cfg: Config, key) -> dict[str, np.ndarray]:
     out["x"] = np.asarray(ds.x_test)[:, 0]
     out["y"] = np.asarray(ds.y_test)[:, 0]
     out["test_loss"] = hist.final("test_loss")
+    out["diverged"] = np.asarray(hist.diverged, bool)
     return out
 
 
@@ -645,7 +646,8 @@ def _training(cfg: Config, key, step) -> tuple[pd.DataFrame, dict, dict]:
     df = pd.DataFrame(dict(
         seed=np.arange(cfg.seeds), segment_before=point["segment_before"],
         segment_after=point["segment_after"], whole_before=point["whole_before"],
-        whole_after=point["whole_after"], test_loss=point["test_loss"]))
+        whole_after=point["whole_after"], test_loss=point["test_loss"],
+        diverged=point["diverged"]))
     arrays = {f"train_{k}": v for k, v in point.items() if k in (
         "bp_before", "bp_after", "pred_before", "pred_after", "x", "y")}
     N = cfg.train_width * TRAIN_DEPTH
@@ -722,7 +724,10 @@ def run(cfg: Config, key: jax.Array, ckpt=None) -> Results:
         tables=dict(sawtooth=saw, fits=fits_df, regions=reg_df, region_bounds=bounds,
                     trajectory=traj_df, growth=growth_df, training=train_df, yarotsky=yar_df),
         arrays=dict(fit_grid=grid, **fits, **train_arrays, **yar_arrays, **maps),
-        metrics={**m_saw, **m_fit, **m_reg, **m_traj, **m_train, **m_yar},
+        metrics={**m_saw, **m_fit, **m_reg, **m_traj, **m_train, **m_yar,
+                 # every trained ensemble: the sawtooth fits and the region-count training
+                 "diverged_members": float(fits_df["diverged"].sum()
+                                           + train_df["diverged"].sum())},
     )
 
 

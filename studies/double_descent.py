@@ -48,6 +48,7 @@ from matplotlib.ticker import NullFormatter
 from nntheory import data, nets, train
 from nntheory.analysis import double_descent as dd
 from nntheory.report import Figure
+from nntheory.store import arrays_frame, frame_arrays
 from nntheory.study import Claim, Results
 
 TITLE = "Double descent: closed-form risk curves, random features and deep double descent"
@@ -384,7 +385,13 @@ def _risk(fit, r):
     return fit.norm2 - 2.0 * r * fit.test_pred[..., 0, :] + r**2  # (seeds, S, L, k)
 
 
-def _linear_modelwise(cfg: Config, key):
+def _linear_modelwise(cfg: Config, key, step):
+    """One checkpointed point: the whole batched solve (the table, the fit count, its time)."""
+    point = step("linear-modelwise", functools.partial(_linear_modelwise_point, cfg, key))
+    return arrays_frame(point, "linear"), int(point["fits"]), float(point["seconds"])
+
+
+def _linear_modelwise_point(cfg: Config, key) -> dict[str, np.ndarray]:
     n, ps, snrs = cfg.linear_n, np.asarray(cfg.linear_ps), np.asarray(cfg.linear_snrs)
     X, y, r = _linear_designs(data.numpy_rng(key), cfg.linear_seeds, n, ps[-1], snrs)
     e1 = np.zeros((cfg.linear_seeds, 1, ps[-1]))
@@ -404,10 +411,16 @@ def _linear_modelwise(cfg: Config, key):
                                norm=np.sqrt(fit.norm2[:, :, col, k]))
             frames.append(df.assign(gamma=df["p"] / n, snr=snr, estimator=est))
     n_fits = cfg.linear_seeds * len(ps) * lams.shape[1]
-    return pd.concat(frames, ignore_index=True), n_fits, seconds
+    return dict(frame_arrays(pd.concat(frames, ignore_index=True), "linear"),
+                fits=np.asarray(n_fits), seconds=np.asarray(seconds))
 
 
-def _linear_samplewise(cfg: Config, key):
+def _linear_samplewise(cfg: Config, key, step):
+    point = step("linear-samplewise", functools.partial(_linear_samplewise_point, cfg, key))
+    return arrays_frame(point, "samplewise")
+
+
+def _linear_samplewise_point(cfg: Config, key) -> dict[str, np.ndarray]:
     p, ns, snr = cfg.samplewise_p, np.asarray(cfg.samplewise_ns), cfg.samplewise_snr
     X, y, r = _linear_designs(data.numpy_rng(key), cfg.linear_seeds, ns[-1], p, [snr])
     e1 = np.zeros((cfg.linear_seeds, 1, p))
@@ -417,7 +430,7 @@ def _linear_samplewise(cfg: Config, key):
     risk = _risk(fit, r)[..., 0]
     frames = [dd.risk_curve(ns, size_name="n", risk=risk[:, :, col]).assign(estimator=est)
               for est, col in (("min-norm", 0), ("optimal ridge", 1))]
-    return pd.concat(frames, ignore_index=True).assign(p=p, snr=snr)
+    return frame_arrays(pd.concat(frames, ignore_index=True).assign(p=p, snr=snr), "samplewise")
 
 
 def _linear_theory(cfg: Config) -> pd.DataFrame:
@@ -518,11 +531,21 @@ def _rf_tables(cfg, errs, sizes, size_name, lams):
     return pd.concat(frames, ignore_index=True)
 
 
-def _rf_sweeps(cfg: Config, key, digits):
-    x_pool, y_pool, x_test, y_test = digits
+def _rf_sweeps(cfg: Config, key, digits, step):
+    """The model-wise and the sample-wise sweep, one checkpointed point each."""
     k_feat, k_noise, k_feat2, k_noise2 = jax.random.split(key, 4)
+    model = step("rf-modelwise", functools.partial(_rf_modelwise_point, cfg, k_feat, k_noise,
+                                                   digits))
+    sample = step("rf-samplewise", functools.partial(_rf_samplewise_point, cfg, k_feat2,
+                                                     k_noise2, digits))
+    return (arrays_frame(model, "model"), arrays_frame(sample, "sample"), int(model["fits"]),
+            float(model["seconds"]))
+
+
+def _rf_modelwise_point(cfg: Config, k_feat, k_noise, digits) -> dict[str, np.ndarray]:
+    """The first rf_n_train pool digits, p swept (features nested: the first p columns)."""
+    x_pool, y_pool, x_test, y_test = digits
     lams = (0.0, *cfg.rf_lams)
-    # model-wise: the first rf_n_train pool digits, p swept (features nested: first p columns)
     n = cfg.rf_n_train
     ps = np.asarray(cfg.rf_ps)
     F, Ft = _rf_features(cfg, jax.random.split(k_feat, cfg.rf_seeds), x_pool[:n], x_test, ps[-1])
@@ -533,7 +556,13 @@ def _rf_sweeps(cfg: Config, key, digits):
     model = _rf_tables(cfg, _rf_errors(fit, Y, y_test), ps, "p", lams).assign(n=n)
     model["p_over_n"] = model["p"] / n
     n_fits = cfg.rf_seeds * len(ps) * len(lams)
-    # sample-wise: p fixed, the first n pool digits
+    return dict(frame_arrays(model, "model"), fits=np.asarray(n_fits),
+                seconds=np.asarray(seconds))
+
+
+def _rf_samplewise_point(cfg: Config, k_feat2, k_noise2, digits) -> dict[str, np.ndarray]:
+    """p fixed, the first n pool digits, n swept."""
+    x_pool, y_pool, x_test, y_test = digits
     p, ns = cfg.rf_samplewise_p, np.asarray(cfg.rf_samplewise_ns)
     F, Ft = _rf_features(cfg, jax.random.split(k_feat2, cfg.rf_seeds), x_pool[:ns[-1]], x_test,
                          p)
@@ -544,8 +573,7 @@ def _rf_sweeps(cfg: Config, key, digits):
     for cond, sl in (("clean", slice(0, 10)), ("noisy", slice(10, 20))):
         sq = np.sum((fit.train_pred[..., sl] - Y[:, None, None, :, sl]) ** 2, axis=-1)
         errs[cond]["train_mse"] = np.sum(sq * seen, axis=-1) / ns[None, :, None]
-    sample = _rf_tables(cfg, errs, ns, "n", (0.0,)).assign(p=p)
-    return model, sample, n_fits, seconds
+    return frame_arrays(_rf_tables(cfg, errs, ns, "n", (0.0,)).assign(p=p), "sample")
 
 
 def _rf_metrics(cfg: Config, model: pd.DataFrame, sample: pd.DataFrame) -> dict[str, float]:
@@ -582,9 +610,10 @@ def _rf_metrics(cfg: Config, model: pd.DataFrame, sample: pd.DataFrame) -> dict[
 # ---------------------------------------------------------------------------------------------
 
 
-def _mlp_sweep(cfg: Config, key, digits):
+def _mlp_sweep(cfg: Config, key, digits, step):
     """One ensemble (seeds) per width, trained with Adam, full batch, cross-entropy, on the
-    first mlp_n_train pool digits with noisy labels; test error on clean test labels."""
+    first mlp_n_train pool digits with noisy labels; test error on clean test labels. Each
+    width is one checkpointed point."""
     x_pool, y_pool, x_test, y_test = digits
     k_noise, k_init = jax.random.split(key)
     n = cfg.mlp_n_train
@@ -596,26 +625,36 @@ def _mlp_sweep(cfg: Config, key, digits):
         len(cfg.mlp_widths), cfg.mlp_seeds, -1)
     final, curves = [], []
     for w, wkeys in zip(cfg.mlp_widths, keys, strict=True):
-        net = nets.mlp(w, MLP_DEPTH, 10, "relu", parameterization="standard",
-                       w_std=2.0**0.5, b_std=0.0)
-        # one jitted init per width (vmapped eager init compiles each of its ops separately)
-        params = jax.jit(lambda k, net=net: train.init_ensemble(net, k, (x_pool.shape[1],)))(
-            wkeys)
-        n_params = sum(int(np.prod(x.shape[1:])) for x in jax.tree_util.tree_leaves(params))
-        params, hist = train.fit_ensemble(
-            net, params, ds, loss="cross_entropy", optimizer="adam",
-            learning_rate=cfg.mlp_learning_rate, steps=cfg.mlp_steps,
-            log_every=cfg.mlp_log_every, keys=wkeys,
-            chunk_size=cfg.mlp_seeds)  # all seeds in one chunk (and no per-width memory probe)
-        tr_err = 1.0 - hist.metrics["train_accuracy"]
-        te_err = 1.0 - hist.metrics["test_accuracy"]
-        for s in range(cfg.mlp_seeds):
-            final.append(dict(width=w, seed=s, params=n_params, train_error=tr_err[s, -1],
-                              test_error=te_err[s, -1], test_loss=hist.final("test_loss")[s],
-                              diverged=bool(hist.diverged[s])))
-            curves.append(pd.DataFrame(dict(width=w, seed=s, step=hist.step,
-                                            train_error=tr_err[s], test_error=te_err[s])))
-    return pd.DataFrame(final), pd.concat(curves, ignore_index=True)
+        point = step(f"mlp-w{w}", functools.partial(_mlp_point, cfg, w, wkeys, ds,
+                                                    x_pool.shape[1]))
+        final.append(arrays_frame(point, "final"))
+        curves.append(arrays_frame(point, "curves"))
+    return pd.concat(final, ignore_index=True), pd.concat(curves, ignore_index=True)
+
+
+def _mlp_point(cfg: Config, w: int, wkeys, ds, dim: int) -> dict[str, np.ndarray]:
+    """The ensemble of width ``w``: its final errors (one row per seed) and training curves."""
+    net = nets.mlp(w, MLP_DEPTH, 10, "relu", parameterization="standard",
+                   w_std=2.0**0.5, b_std=0.0)
+    # one jitted init per width (vmapped eager init compiles each of its ops separately)
+    params = jax.jit(lambda k, net=net: train.init_ensemble(net, k, (dim,)))(wkeys)
+    n_params = sum(int(np.prod(x.shape[1:])) for x in jax.tree_util.tree_leaves(params))
+    params, hist = train.fit_ensemble(
+        net, params, ds, loss="cross_entropy", optimizer="adam",
+        learning_rate=cfg.mlp_learning_rate, steps=cfg.mlp_steps,
+        log_every=cfg.mlp_log_every, keys=wkeys,
+        chunk_size=cfg.mlp_seeds)  # all seeds in one chunk (and no per-width memory probe)
+    tr_err = 1.0 - hist.metrics["train_accuracy"]
+    te_err = 1.0 - hist.metrics["test_accuracy"]
+    final, curves = [], []
+    for s in range(cfg.mlp_seeds):
+        final.append(dict(width=w, seed=s, params=n_params, train_error=tr_err[s, -1],
+                          test_error=te_err[s, -1], test_loss=hist.final("test_loss")[s],
+                          diverged=bool(hist.diverged[s])))
+        curves.append(pd.DataFrame(dict(width=w, seed=s, step=hist.step,
+                                        train_error=tr_err[s], test_error=te_err[s])))
+    return {**frame_arrays(pd.DataFrame(final), "final"),
+            **frame_arrays(pd.concat(curves, ignore_index=True), "curves")}
 
 
 def _mlp_metrics(cfg: Config, final: pd.DataFrame) -> dict[str, float]:
@@ -628,7 +667,7 @@ def _mlp_metrics(cfg: Config, final: pd.DataFrame) -> dict[str, float]:
         mlp_peak_width=dd.peak_location(widths, te),
         mlp_test_error_widest=float(te[-1]),
         mlp_test_error_max=float(np.max(te)),
-        mlp_diverged=float(final["diverged"].sum()),
+        diverged_members=float(final["diverged"].sum()),
     )
     # a double descent needs both: a rise up to the peak and a fall after it
     i = int(np.argmax(te))
@@ -643,17 +682,22 @@ def _mlp_metrics(cfg: Config, final: pd.DataFrame) -> dict[str, float]:
 # ---------------------------------------------------------------------------------------------
 
 
-def run(cfg: Config, key: jax.Array) -> Results:
-    """The four sweeps; every number the claims read is in ``metrics``."""
+def run(cfg: Config, key: jax.Array, ckpt=None) -> Results:
+    """The four sweeps; every number the claims read is in ``metrics``.
+
+    ``ckpt`` (a ``nntheory.store.Checkpoint``, given by ``nntheory run``) lets a killed run
+    resume at the next sweep point (each linear and random-features sweep, each MLP width).
+    The fit times of a resumed point are those measured when it was computed."""
     t_start = time.perf_counter()
+    step = ckpt.step if ckpt is not None else (lambda name, compute: compute())
     k_lin, k_sw, k_data, k_rf, k_mlp = jax.random.split(key, 5)
-    lin, lin_fits, lin_seconds = _linear_modelwise(cfg, k_lin)
-    sw = _linear_samplewise(cfg, k_sw)
+    lin, lin_fits, lin_seconds = _linear_modelwise(cfg, k_lin, step)
+    sw = _linear_samplewise(cfg, k_sw, step)
     theory, sw_theory = _linear_theory(cfg)
     digits = _digits(k_data, cfg.rf_n_test)
-    rf_model, rf_sample, rf_fits, rf_seconds = _rf_sweeps(cfg, k_rf, digits)
+    rf_model, rf_sample, rf_fits, rf_seconds = _rf_sweeps(cfg, k_rf, digits, step)
     t_mlp = time.perf_counter()
-    mlp, mlp_curves = _mlp_sweep(cfg, k_mlp, digits)
+    mlp, mlp_curves = _mlp_sweep(cfg, k_mlp, digits, step)
     metrics = {**_linear_metrics(cfg, lin, sw), **_rf_metrics(cfg, rf_model, rf_sample),
                **_mlp_metrics(cfg, mlp)}
     metrics["samplewise_min_rise"] = min(metrics["linear_samplewise_rise"],

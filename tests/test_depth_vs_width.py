@@ -66,6 +66,10 @@ def test_results_hold_every_claimed_metric_and_the_exact_facts(tiny):
     bounds = res.tables["region_bounds"]
     assert (bounds["montufar_attained"] <= bounds["serra_upper"]).all()
     assert m["nets_per_second_speed"] > 0
+    # divergence, shown in the report, counts every trained member: the fits and the training
+    train = res.tables["training"]
+    assert train["diverged"].dtype == bool and len(train) == TINY["seeds"]
+    assert m["diverged_members"] == fits["diverged"].sum() + train["diverged"].sum() == 0
 
 
 @pytest.mark.slow

@@ -45,3 +45,68 @@ def test_four_devices_match_one():
     assert one["devices"] == 1 and four["devices"] == 4
     np.testing.assert_allclose(four["loss"], one["loss"], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(four["leaf"], one["leaf"], rtol=1e-9, atol=1e-12)
+
+
+# --- NNTHEORY_CPU_DEVICES: one JAX device per core (nntheory.devices) ------------------------
+
+SPLIT = r"""
+import json, sys
+from nntheory import devices
+n = devices.split_cpu()
+import jax
+jax.devices()
+try:
+    devices.split_cpu(2)
+    late = "applied"
+except RuntimeError as e:
+    late = str(e)
+print(json.dumps(dict(requested=n, devices=jax.local_device_count(), late=late)))
+"""
+
+
+def _split(value: str | None, xla_flags: str | None = None) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS", "NNTHEORY_CPU_DEVICES")}
+    env.update(JAX_PLATFORMS="cpu")
+    if value is not None:
+        env["NNTHEORY_CPU_DEVICES"] = value
+    if xla_flags is not None:
+        env["XLA_FLAGS"] = xla_flags
+    p = subprocess.run([sys.executable, "-c", SPLIT], env=env, capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def test_cpu_split_from_env():
+    from nntheory import devices
+
+    out = _split("3")
+    assert out["requested"] == 3 and out["devices"] == 3
+    assert "already initialised" in out["late"]  # after JAX started it refuses, not ignores
+    auto = _split("auto")
+    assert auto["requested"] == auto["devices"] == devices.cores()
+    assert _split(None)["devices"] == 1 and _split(None)["requested"] is None
+    # an explicit XLA_FLAGS device count wins
+    assert _split("3", "--xla_force_host_platform_device_count=2")["devices"] == 2
+
+
+def test_cpu_split_bad_values():
+    import pytest
+
+    from nntheory import devices
+
+    assert devices.parse_count(" 4 ") == 4 and devices.parse_count(2) == 2
+    for bad in ("0", "-1", "two", "1.5", "", True):
+        with pytest.raises(ValueError, match="NNTHEORY_CPU_DEVICES must be a positive integer"):
+            devices.parse_count(bad)
+
+
+def test_cpu_split_bad_env_is_one_line_in_cli(tmp_path):
+    env = dict(os.environ, NNTHEORY_CPU_DEVICES="many")
+    p = subprocess.run([sys.executable, "-m", "nntheory.cli", "--results-dir",
+                        str(tmp_path / "r"), "run", "universal_approximation"],
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2
+    assert p.stderr.strip() == ("nntheory: error: NNTHEORY_CPU_DEVICES must be a positive "
+                                "integer or 'auto', got 'many'")
+    assert not (tmp_path / "r").exists()

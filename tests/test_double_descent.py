@@ -343,3 +343,56 @@ def test_config_validation(override, match):
 
     with pytest.raises(ValueError, match=match):
         get_study("double_descent").config("quick", override)
+
+
+class _StopAfter:
+    """A Checkpoint that is 'killed' (Ctrl-C) before computing its (n+1)-th point."""
+
+    def __init__(self, directory, n):
+        from nntheory import store
+
+        self.ckpt, self.n = store.Checkpoint(directory), n
+
+    def step(self, name, compute):
+        if self.ckpt.computed == self.n:
+            raise KeyboardInterrupt
+        return self.ckpt.step(name, compute)
+
+
+def _wall_time(metric: str) -> bool:
+    return "seconds" in metric or "per_second" in metric
+
+
+def test_study_resumes_from_sweep_checkpoints(tiny_study, tmp_path):
+    """A run killed after five sweep points, with two of its checkpoints then lost, resumes
+    from the other three and equals an uninterrupted run (tables exactly, every metric but the
+    wall times); the report records the resumed points."""
+    import pandas as pd
+
+    from nntheory import store
+    from nntheory.study import config_hash
+
+    study, cfg, res = tiny_study
+    part = store.partial_dir(tmp_path, study.name, config_hash(study.name, cfg), 0)
+    killed = _StopAfter(part, 5)
+    with pytest.raises(KeyboardInterrupt):
+        study.run(cfg, jax.random.PRNGKey(0), ckpt=killed)
+    assert (killed.ckpt.computed, killed.ckpt.resumed) == (5, 0)
+    points = ["linear-modelwise", "linear-samplewise", "rf-modelwise", "rf-samplewise",
+              "mlp-w4", "mlp-w8"]
+    assert sorted(p.stem for p in part.glob("*.npz")) == sorted(points[:5])
+    for lost in ("linear-samplewise", "rf-modelwise"):
+        (part / f"{lost}.npz").unlink()
+
+    out = store.run_and_store(study, cfg, 0, root=tmp_path, profile="quick")
+    assert out.meta["checkpoints"] == dict(resumed=3, computed=3)
+    assert not part.exists()
+    assert set(out.results.tables) == set(res.tables)
+    for name, df in res.tables.items():
+        pd.testing.assert_frame_equal(out.results.tables[name], df, check_exact=True, obj=name)
+    assert set(out.results.metrics) == set(res.metrics)
+    differ = {k for k, v in res.metrics.items() if not _wall_time(k)
+              and not (v == out.results.metrics[k] or (np.isnan(v)
+                                                       and np.isnan(out.results.metrics[k])))}
+    assert not differ
+    assert res.metrics["diverged_members"] == 0  # the report's divergence line reads this

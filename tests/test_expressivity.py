@@ -105,6 +105,20 @@ def test_exact_count_matches_dense_sampling_and_apply(act, width, depth, dim, pa
                                    rtol=1e-4, atol=1e-5)
 
 
+def test_sampling_methods_flips_and_changes():
+    """Two ReLU kinks 1e-4 apart on [0, 1]: counting neuron flips sees both at 1,001 points;
+    counting pattern changes needs a spacing below the gap (100,001 points)."""
+    layers = [(np.array([[1.0, 1.0]]), np.array([-0.5, -0.5001])),
+              (np.array([[1.0], [1.0]]), np.array([0.0]))]
+    a, b = np.zeros(1), np.ones(1)
+    assert ex.count_linear_regions("relu", layers, a, b).n_regions == 3
+    assert ex.count_regions_sampled("relu", layers, a, b, 1001) == 3
+    assert ex.count_regions_sampled("relu", layers, a, b, 1001, method="changes") == 2
+    assert ex.count_regions_sampled("relu", layers, a, b, 100_001, method="changes") == 3
+    with pytest.raises(ValueError, match="method must be 'flips' or 'changes'"):
+        ex.count_regions_sampled("relu", layers, a, b, 11, method="distinct")
+
+
 def test_batched_counts_equal_single_counts_whole_line_and_segments():
     net = nets.mlp(8, 3, 1, "relu", parameterization="standard", b_std=0.2)
     params = ex.sample_mlp_params(net, KEY, 4, 3)

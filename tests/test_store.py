@@ -385,3 +385,66 @@ def test_missing_file_is_noticed(tmp_path, victim):
         (path / victim).unlink()
     with pytest.raises(store.StoreError, match="missing"):
         store.load(tmp_path, STUDY, Cfg(), 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# DataFrames through checkpoints: frame_arrays / arrays_frame
+# ---------------------------------------------------------------------------------------------
+
+
+def _through_npz(arrays: dict) -> dict:
+    """What a Checkpoint reads back: saved with np.savez, loaded without pickle."""
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    buf.seek(0)
+    with np.load(buf, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+def test_frame_arrays_round_trip_exactly():
+    df = pd.DataFrame({
+        "width": np.array([4, 8, 16], np.int64),
+        "small": np.array([1, 2, 3], np.int32),
+        "err": [0.5, np.nan, 1e-300],
+        "f32": np.array([0.1, 0.2, 0.3], np.float32),
+        "diverged": [False, True, False],
+        "est": ["min-norm", "optimal ridge", ""],
+        "obj": pd.Series(["a", "bé", "ccc"], dtype=object),
+    })
+    df = df[["est", "err", "width", "obj", "diverged", "f32", "small"]]  # order kept, not sorted
+    arrays = store.frame_arrays(df, "t")
+    assert not any(v.dtype.hasobject for v in arrays.values())
+    back = store.arrays_frame(_through_npz(arrays), "t")
+    pd.testing.assert_frame_equal(back, df, check_exact=True)
+    assert list(back.columns) == list(df.columns)
+    assert back.dtypes.to_dict() == df.dtypes.to_dict()
+    assert isinstance(back.index, pd.RangeIndex)
+
+
+def test_frame_arrays_empty_frames_and_shared_checkpoints():
+    empty = pd.DataFrame({"a": np.array([], np.int64), "b": np.array([], bool),
+                          "s": pd.Series([], dtype=str)})
+    none = pd.DataFrame()
+    rows_only = pd.DataFrame(index=range(3))
+    arrays = {**store.frame_arrays(empty, "e"), **store.frame_arrays(none, "n"),
+              **store.frame_arrays(rows_only, "r"), "x": np.asarray(2.5)}
+    back = _through_npz(arrays)
+    pd.testing.assert_frame_equal(store.arrays_frame(back, "e"), empty, check_exact=True)
+    for df, prefix in ((none, "n"), (rows_only, "r")):  # no columns: only the row count
+        out = store.arrays_frame(back, prefix)
+        assert list(out.columns) == [] and len(out) == len(df)
+    assert float(back["x"]) == 2.5
+
+
+@pytest.mark.parametrize("df, error", [
+    (pd.DataFrame({"t": pd.to_datetime(["2024-01-01"])}), TypeError),
+    (pd.DataFrame({"c": pd.Categorical(["a"])}), TypeError),
+    (pd.DataFrame({"s": ["a", None]}), TypeError),
+    (pd.DataFrame({"o": pd.Series([1, "a"], dtype=object)}), TypeError),
+    (pd.DataFrame({0: [1.0]}), TypeError),
+    (pd.DataFrame([[1, 2]], columns=["a", "a"]), ValueError),
+    (pd.DataFrame({"s": ["a\x00"]}), ValueError),
+])
+def test_frame_arrays_rejects_what_it_cannot_restore(df, error):
+    with pytest.raises(error):
+        store.frame_arrays(df, "t")

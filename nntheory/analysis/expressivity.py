@@ -517,33 +517,41 @@ def activation_pattern(layers, activation: str, x) -> jax.Array:
 
 
 def count_regions_sampled(net_or_activation, params, start, end, n_samples: int, *,
-                          chunk: int = 65536) -> int:
+                          chunk: int = 65536, method: str = "flips") -> int:
     """Regions along the segment counted by dense sampling (the slow cross-check).
 
-    At t_i = i/(n−1) the activation pattern is computed; the count is 1 + Σ_i Σ_neurons
-    [pattern changes between t_i and t_{i+1}] (Hamming distance), so two different neurons
-    switching inside one cell count twice, as they should. It undercounts when one neuron
-    switches twice inside a cell; refine ``n_samples`` until it agrees with
-    :func:`count_linear_regions`. Evaluated in float64, ``chunk`` points at a time.
+    At t_i = i/(n−1) the activation pattern is computed. ``method="flips"`` counts
+    1 + Σ_i Σ_neurons [pattern changes between t_i and t_{i+1}] (Hamming distance), so two
+    different neurons switching inside one cell count twice, as they should; it undercounts only
+    when one neuron switches twice inside a cell. ``method="changes"`` counts the pieces a
+    sampler sees, 1 + Σ_i [pattern_i ≠ pattern_{i+1}], and undercounts whenever two breakpoints
+    share a cell, so it needs a spacing below the smallest gap between breakpoints. Refine
+    ``n_samples`` until the count agrees with :func:`count_linear_regions`. Evaluated in float64,
+    ``chunk`` points at a time.
     """
     layers, act = _resolve(net_or_activation, params)
     if n_samples < 2:
         raise ValueError(f"n_samples must be at least 2, got {n_samples}")
+    if method not in ("flips", "changes"):
+        raise ValueError(f"method must be 'flips' or 'changes', got {method!r}")
     with jax.enable_x64(True):
         flips = _sampled_flips(_as64(layers), jnp.asarray(start, jnp.float64).reshape(-1),
                                jnp.asarray(end, jnp.float64).reshape(-1), act=act,
-                               n_samples=int(n_samples), chunk=int(chunk))
+                               n_samples=int(n_samples), chunk=int(chunk),
+                               hamming=method == "flips")
         return 1 + int(flips)
 
 
-@functools.partial(jax.jit, static_argnames=("act", "n_samples", "chunk"))
-def _sampled_flips(layers, a, e, *, act, n_samples, chunk):
-    """Σ over consecutive samples of the Hamming distance of their activation patterns."""
+@functools.partial(jax.jit, static_argnames=("act", "n_samples", "chunk", "hamming"))
+def _sampled_flips(layers, a, e, *, act, n_samples, chunk, hamming=True):
+    """Σ over consecutive samples of the Hamming distance of their activation patterns (or,
+    with ``hamming=False``, of [the patterns differ])."""
     def flips(i):
         idx = i * chunk + jnp.arange(chunk + 1)
         t = jnp.minimum(idx, n_samples - 1) / (n_samples - 1)
         pat = activation_pattern(layers, act, a[None, :] + t[:, None] * (e - a)[None, :])
-        return jnp.sum(pat[1:] != pat[:-1])
+        diff = pat[1:] != pat[:-1]
+        return jnp.sum(diff) if hamming else jnp.sum(jnp.any(diff, axis=-1))
 
     n_chunks = -(-(n_samples - 1) // chunk)
     return jnp.sum(jax.lax.map(flips, jnp.arange(n_chunks)))

@@ -24,6 +24,8 @@ _ENV = jinja2.Environment(
 
 
 def _fmt(x) -> str:
+    if x is None:
+        return "—"
     if isinstance(x, float):
         if x != x:
             return "NaN"
