@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import platform
+import re
 import statistics
 import time
 from collections.abc import Callable
@@ -68,4 +69,15 @@ class Record:
     target_met: bool | None
     timings: dict[str, dict]
     details: dict = dataclasses.field(default_factory=dict)
-    note: str = ""
+    note: str = ""  # how it was measured
+    finding: str = ""  # what was measured, in a sentence or two with the numbers
+
+
+def summary(doc: str) -> str:
+    """A benchmark's one-line description: the first sentence of its module docstring, without
+    the "Benchmark N:" prefix and the backticks."""
+    first = " ".join(doc.strip().split("\n\n")[0].split())
+    first = re.sub(r"^Benchmark( \d+)?: ", "", first).replace("`", "")
+    m = re.search(r"\.(\s|$)", first)
+    first = first[: m.start() + 1] if m else first
+    return first[:1].upper() + first[1:]

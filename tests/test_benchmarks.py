@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from benchmarks.harness import Record, machine, measure
+from benchmarks.harness import Record, machine, measure, summary
 from nntheory.report.render import render_benchmarks
 
 
@@ -19,10 +19,20 @@ def test_render_benchmarks(tmp_path):
     rec = Record(name="demo", description="a <b>demo</b>", target="≥ 2×", ratio=0.8,
                  target_met=False,
                  timings=dict(ours=dict(median_s=1.0, min_s=0.9, max_s=1.1, repeats=3)),
-                 details=dict(k=1), note="n")
-    payload = dict(machine=machine(), quick=True, records=[dataclasses.asdict(rec)],
-                   created="2026-01-01T00:00:00Z")
+                 details=dict(k=1), note="n", finding="2× <slower>")
+    payload = dict(machine=dict(machine(), jax_platform="cpu"), quick=True,
+                   records=[dataclasses.asdict(rec)], created="2026-01-01T00:00:00Z")
     render_benchmarks(payload, tmp_path)
     html = (tmp_path / "index.html").read_text()
     assert "a &lt;b&gt;demo&lt;/b&gt;" in html and "not met" in html  # escaped, verdict shown
+    assert "2× &lt;slower&gt;" in html and "no accelerator" in html
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_summary_is_the_first_sentence():
+    doc = """Benchmark 5: exact `counts` along lines,
+    batched. More text.
+
+    Another paragraph."""
+    assert summary(doc) == "Exact counts along lines, batched."
+    assert summary("No period here\n\nrest") == "No period here"
