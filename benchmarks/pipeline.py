@@ -26,11 +26,14 @@ def run(quick: bool = False) -> Record:
             p = subprocess.run([sys.executable, "-m", "nntheory.cli", *dirs, "run", name,
                                 "--profile", "quick"], capture_output=True, text=True, env=env)
             t1 = time.perf_counter()
-            r = subprocess.run([sys.executable, "-m", "nntheory.cli", *dirs, "report", name,
-                                "--profile", "quick"], capture_output=True, text=True, env=env)
+            r = p if p.returncode != 0 else subprocess.run(  # no report of a failed run
+                [sys.executable, "-m", "nntheory.cli", *dirs, "report", name, "--profile",
+                 "quick"], capture_output=True, text=True, env=env)
             t2 = time.perf_counter()
             per[name] = dict(seconds=t2 - t0, run_s=t1 - t0, report_s=t2 - t1,
                              ok=p.returncode == 0 and r.returncode == 0)
+            if not per[name]["ok"]:
+                per[name]["error"] = (p.stderr or r.stderr).strip()[-300:]
     total = sum(v["seconds"] for v in per.values())
     details = dict(per_study=per, total_s=total)
     met = total <= 600 and all(v["ok"] for v in per.values())
@@ -52,7 +55,9 @@ def run(quick: bool = False) -> Record:
         note="ratio = 600 s / total (≥ 1 meets the target). One run each: a pipeline is "
         "measured once, not as a median. Each study's time is its run plus its report "
         "(details.per_study splits them); every command is a fresh process, as under make.",
-        finding=f"Every study and report in {total:.0f} s ("
+        finding=("FAILED: " + ", ".join(k for k, v in per.items() if not v["ok"]) + ". "
+                 if not all(v["ok"] for v in per.values()) else "")
+        + f"Every study and report in {total:.0f} s ("
         + ", ".join(f"{k} {v['seconds']:.0f} s" for k, v in per.items()) + ")"
         + (f"; make test {details['make_test_s']:.0f} s"
            + ("" if details["make_test_ok"] else " (FAILED)") if "make_test_s" in details

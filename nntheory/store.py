@@ -254,31 +254,40 @@ class Checkpoint:
     ``<root>/<study>/.partial-<hash>-seed<seed>/<name>.npz`` (never visible to readers of
     results). Points must depend only on the config and keys derived from the seed, so a
     resumed run equals an uninterrupted one. The folder is removed once the result is saved.
-    An unreadable checkpoint (a damaged file) is recomputed.
+    An unreadable checkpoint (a damaged file) is recomputed, and so is one written by other code:
+    each file carries ``fingerprint`` (:func:`code_fingerprint`: the study's and the library's
+    source), so a run killed before an upgrade does not resume from points whose contents the new
+    code no longer matches.
 
     Several processes (hosts of ``jax.distributed``, sharing the results folder) split the
     points: point i belongs to process i mod count; each computes and writes only its own
     points (its shard) and waits for the others' files, so all of them end with every point.
     """
 
+    FINGERPRINT_KEY = "__code_fingerprint__"
+
     def __init__(self, directory: Path | None, process: tuple[int, int] = (0, 1),
-                 wait_timeout_s: float = 24 * 3600.0):
+                 wait_timeout_s: float = 24 * 3600.0, fingerprint: str = ""):
         index, count = process
         if not 0 <= index < count:
             raise ValueError(f"process index {index} is not in [0, {count})")
         self.directory = directory
         self.process = (index, count)
         self.wait_timeout_s = wait_timeout_s
+        self.fingerprint = fingerprint
         self.resumed = 0
         self.computed = 0
         self._seen = 0
 
     def _read(self, path: Path) -> dict[str, np.ndarray] | None:
+        """The point's arrays; None if the file is missing, damaged or from other code."""
         try:
             with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
-                return {k: z[k] for k in z.files}
+                out = {k: z[k] for k in z.files}
         except Exception:  # missing, or a damaged checkpoint
             return None
+        fp = out.pop(self.FINGERPRINT_KEY, None)
+        return out if fp is not None and str(fp) == self.fingerprint else None
 
     def step(self, name: str, compute) -> dict[str, np.ndarray]:
         index, count = self.process
@@ -305,11 +314,13 @@ class Checkpoint:
             if out is not None:
                 self.resumed += 1
                 return out
-            path.unlink(missing_ok=True)  # damaged: compute the point again
+            path.unlink(missing_ok=True)  # damaged or stale: compute the point again
         out = {k: np.asarray(v) for k, v in compute().items()}
+        if self.FINGERPRINT_KEY in out:
+            raise ValueError(f"a checkpointed point may not use the key {self.FINGERPRINT_KEY}")
         self.directory.mkdir(parents=True, exist_ok=True)
         buf = io.BytesIO()
-        np.savez(buf, **out)
+        np.savez(buf, **out, **{self.FINGERPRINT_KEY: np.asarray(self.fingerprint)})
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         _write_bytes(tmp, buf.getvalue())
         os.replace(tmp, path)
@@ -382,6 +393,23 @@ def arrays_frame(arrays: dict[str, np.ndarray], prefix: str) -> pd.DataFrame:
     return pd.DataFrame(data, columns=cols, index=pd.RangeIndex(rows))
 
 
+def code_fingerprint(study) -> str:
+    """sha256 (16 hex digits) of the source of ``study``'s module and of every module of the
+    ``nntheory`` package: what a sweep point's contents can depend on besides its config."""
+    import hashlib
+    import sys
+
+    h = hashlib.sha256()
+    files = sorted(Path(__file__).resolve().parent.rglob("*.py"))
+    mod = sys.modules.get(getattr(study.run, "__module__", ""), None)
+    if mod is not None and getattr(mod, "__file__", None):
+        files.append(Path(mod.__file__))
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def partial_dir(root: str | Path, study: str, cfg_hash: str, seed: int) -> Path:
     return Path(root) / study / f".partial-{cfg_hash}-seed{seed}"
 
@@ -416,7 +444,7 @@ def _run_cooperating(study, cfg, seed, root, profile, h, process) -> RunOutcome:
         res, meta = load(root, study.name, cfg, seed)
         return RunOutcome(res, meta, result_dir(root, study.name, h, seed), True)
     partial = partial_dir(root, study.name, h, seed)
-    ckpt = Checkpoint(partial, process=process)
+    ckpt = Checkpoint(partial, process=process, fingerprint=code_fingerprint(study))
     t0 = time.perf_counter()
     res = study.run(cfg, jax.random.PRNGKey(seed), ckpt=ckpt)
     meta = make_meta(study.name, profile, cfg, seed, time.perf_counter() - t0)
@@ -474,7 +502,7 @@ def run_and_store(study, cfg, seed: int, *, root: str | Path = "results",
         t0 = time.perf_counter()
         key = jax.random.PRNGKey(seed)
         if _accepts_ckpt(study.run):
-            ckpt = Checkpoint(partial)
+            ckpt = Checkpoint(partial, fingerprint=code_fingerprint(study))
             res = study.run(cfg, key, ckpt=ckpt)
         else:
             ckpt, res = None, study.run(cfg, key)

@@ -81,6 +81,21 @@ def test_damaged_checkpoint_is_recomputed(tmp_path):
     assert out.meta["checkpoints"] == dict(resumed=1, computed=3)
 
 
+def test_checkpoints_of_other_code_are_recomputed(tmp_path, monkeypatch):
+    """A run killed before an upgrade does not resume from points the new code may not match:
+    each checkpoint carries the code fingerprint it was computed under."""
+    cfg = Cfg()
+    with pytest.raises(KeyboardInterrupt):
+        store.run_and_store(FakeStudy(stop_after=2), cfg, 0, root=tmp_path, profile=None)
+    fp = store.code_fingerprint(FakeStudy())
+    assert len(fp) == 16 and fp == store.code_fingerprint(FakeStudy())  # deterministic
+    monkeypatch.setattr(store, "code_fingerprint", lambda study: "0123456789abcdef")
+    again = FakeStudy()
+    out = store.run_and_store(again, cfg, 0, root=tmp_path, profile=None)
+    assert again.computed == [0, 1, 2, 3]
+    assert out.meta["checkpoints"] == dict(resumed=0, computed=4)
+
+
 def test_force_discards_checkpoints(tmp_path):
     cfg = Cfg()
     with pytest.raises(KeyboardInterrupt):
