@@ -348,10 +348,12 @@ def test_config_validation(override, match):
 class _StopAfter:
     """A Checkpoint that is 'killed' (Ctrl-C) before computing its (n+1)-th point."""
 
-    def __init__(self, directory, n):
+    def __init__(self, directory, n, study):
         from nntheory import store
 
-        self.ckpt, self.n = store.Checkpoint(directory), n
+        # the code fingerprint run_and_store gives its checkpoints, so the rerun resumes them
+        self.ckpt = store.Checkpoint(directory, fingerprint=store.code_fingerprint(study))
+        self.n = n
 
     def step(self, name, compute):
         if self.ckpt.computed == self.n:
@@ -374,7 +376,7 @@ def test_study_resumes_from_sweep_checkpoints(tiny_study, tmp_path):
 
     study, cfg, res = tiny_study
     part = store.partial_dir(tmp_path, study.name, config_hash(study.name, cfg), 0)
-    killed = _StopAfter(part, 5)
+    killed = _StopAfter(part, 5, study)
     with pytest.raises(KeyboardInterrupt):
         study.run(cfg, jax.random.PRNGKey(0), ckpt=killed)
     assert (killed.ckpt.computed, killed.ckpt.resumed) == (5, 0)
