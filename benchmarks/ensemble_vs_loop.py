@@ -9,9 +9,9 @@ final losses must agree within 1 % (float32 rounding differs between the framewo
 `fit_ensemble` is measured twice: on one JAX device (the default) and, on a CPU with several
 cores, with the CPU split into one device per core (``NNTHEORY_CPU_DEVICES=auto``, see
 `nntheory.devices`; run in a child process because XLA reads its device count once). The
-ratio uses the faster of the two. On a CPU the loop is compute-bound, not dispatch-bound, so
-the benchmark also reports the achieved FLOP/s of each variant against the same process's
-float32 matmul rate: the loop's share of that rate caps the speed-up any batching can give.
+ratio uses the faster of the two. The benchmark also reports the achieved FLOP/s of each
+variant against the same process's float32 matmul rate: where the loop is compute-bound (a
+large share of that rate, as on a small CPU) its share caps the speed-up any batching can give.
 """
 
 from __future__ import annotations
@@ -49,13 +49,12 @@ def _setup(k):
     return net, params, (jnp.asarray(x), jnp.asarray(y)), x, y
 
 
-def _time_ensemble(k, steps):
+def _time_ensemble(net, params, data, steps):
     """fit_ensemble on however many devices this process has: (timing, final losses)."""
     import jax
 
     from nntheory import train
 
-    net, params, data, _, _ = _setup(k)
     final = {}
 
     def ensemble():
@@ -99,7 +98,7 @@ def run(quick: bool = False) -> Record:
     k, steps = (16, 200) if quick else (K, STEPS)
     net, params, data, x, y = _setup(k)
     timings, final = {}, {}
-    timings["fit_ensemble"], final["ensemble"] = _time_ensemble(k, steps)
+    timings["fit_ensemble"], final["ensemble"] = _time_ensemble(net, params, data, steps)
     n_parent = jax.local_device_count()  # 1 unless XLA_FLAGS already split the CPU
     details = dict(K=k, steps=steps, width=WIDTH, batch=N, fit_ensemble_devices=n_parent)
 
@@ -248,7 +247,8 @@ if __name__ == "__main__":
         devices.split_cpu()
         import jax
 
-        t, loss = _time_ensemble(int(sys.argv[2]), int(sys.argv[3]))
+        net, params, data, _, _ = _setup(int(sys.argv[2]))
+        t, loss = _time_ensemble(net, params, data, int(sys.argv[3]))
         print(json.dumps(dict(timing=t, loss=loss.tolist(), devices=jax.local_device_count())))
     else:
         print(json.dumps(run().__dict__, indent=1, default=str))
