@@ -13,7 +13,7 @@ import os
 import sys
 import time
 
-from nntheory import devices
+from nntheory import devices, interrupt
 
 EXIT_CLAIM_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -184,7 +184,13 @@ def main(argv: list[str] | None = None) -> int:
             jax.distributed.initialize()
             if args.command in ("report", "claims") and jax.process_index() != 0:
                 return 0  # one process publishes reports
-        return COMMANDS[args.command](args)
+        with interrupt.interruptible():
+            status = COMMANDS[args.command](args)
+            if interrupt.interrupted():  # swallowed on its way and noticed only at the end
+                print("nntheory: interrupted as the command finished; its output was written",
+                      file=sys.stderr)
+                return EXIT_INTERRUPTED
+        return status
     except KeyboardInterrupt:
         print("nntheory: interrupted; nothing was published (a rerun resumes from the last "
               "completed sweep point)", file=sys.stderr)

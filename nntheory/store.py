@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nntheory import interrupt
 from nntheory.study import Results, config_dict, config_hash
 
 PACKAGES = ("nntheory", "jax", "jaxlib", "optax", "neural-tangents", "numpy", "scipy", "pandas")
@@ -119,8 +120,10 @@ def contents(results: Results) -> dict[str, list[str]]:
 def save(root: str | Path, results: Results, meta: dict) -> Path:
     """Write ``results`` and ``meta`` atomically; return the final folder.
 
-    An existing folder for the same key is replaced (used by ``--force``).
+    An existing folder for the same key is replaced (used by ``--force``). A Ctrl-C that Python
+    swallowed during the run (see :mod:`nntheory.interrupt`) stops it here, before publishing.
     """
+    interrupt.check()
     arrays = {k: np.asarray(v) for k, v in results.arrays.items()}
     bad = [k for k, v in arrays.items() if v.dtype.hasobject]
     if bad:  # they would need pickle, which load (rightly) refuses
@@ -290,6 +293,7 @@ class Checkpoint:
         return out if fp is not None and str(fp) == self.fingerprint else None
 
     def step(self, name: str, compute) -> dict[str, np.ndarray]:
+        interrupt.check()  # a Ctrl-C whose KeyboardInterrupt Python swallowed stops here
         index, count = self.process
         mine = self._seen % count == index
         self._seen += 1

@@ -155,6 +155,45 @@ def test_ctrl_c_stops_with_one_line(tmp_path, tiny_toml):
     assert published == []
 
 
+class _SwallowsCtrlC:
+    """Ctrl-C delivered inside a __del__: Python prints "Exception ignored" and carries on
+    (as it does in JAX's _xla_gc_callback)."""
+
+    def __del__(self):
+        signal.raise_signal(signal.SIGINT)
+
+
+def test_swallowed_ctrl_c_is_remembered(capsys):
+    from nntheory import interrupt
+
+    with interrupt.interruptible():
+        obj = _SwallowsCtrlC()
+        del obj  # the KeyboardInterrupt is raised inside __del__ and swallowed
+        assert interrupt.interrupted()
+        with pytest.raises(KeyboardInterrupt):
+            interrupt.check()
+    assert not interrupt.interrupted()  # cleared on leaving the block
+    interrupt.check()
+    assert "Exception ignored" not in capsys.readouterr().err  # handled, so not printed
+
+
+def test_swallowed_ctrl_c_stops_the_run_before_publishing(tmp_path):
+    """A run whose Ctrl-C was swallowed mid-point stops at the next checkpoint, publishing
+    nothing; the rerun resumes."""
+    from nntheory import interrupt
+
+    class Swallowing(FakeStudy):
+        def run(self, cfg, key, ckpt=None):
+            obj = _SwallowsCtrlC()
+            del obj
+            return super().run(cfg, key, ckpt)
+
+    cfg = Cfg()
+    with interrupt.interruptible(), pytest.raises(KeyboardInterrupt):
+        store.run_and_store(Swallowing(), cfg, 0, root=tmp_path, profile=None)
+    assert not store.exists(tmp_path, "fake", store.config_hash("fake", cfg), 0)
+
+
 COOPERATE = textwrap.dedent("""
     import dataclasses, json, sys
     import numpy as np
