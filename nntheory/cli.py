@@ -1,14 +1,15 @@
-"""The ``nntheory`` command: ``list``, ``run``, ``report``, ``claims``.
+"""The ``nntheory`` command: ``list``, ``run``, ``claims``, ``report``, ``new``.
 
-Bad input (unknown study, profile or field, a value of the wrong type, malformed TOML, a
-missing file, corrupt stored results) prints one line on stderr naming the problem and exits
-with status 2, writing nothing. ``claims`` exits 1 when a claim fails. Set ``NNTHEORY_DEBUG=1``
-to see the traceback instead.
+Bad input (unknown study, profile or field, a value of the wrong type, malformed TOML or
+seeds, a missing file, corrupt stored results) prints one line on stderr naming the problem and
+exits with status 2, writing nothing. ``claims`` exits 1 when a published claim does not hold.
+Set ``NNTHEORY_DEBUG=1`` to see the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -18,6 +19,16 @@ from nntheory import devices, interrupt
 EXIT_CLAIM_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+
+EPILOG = """examples:
+  nntheory list
+  nntheory run universal_approximation                 # the quick profile's replicates
+  nntheory run grokking --profile full --seeds 0-9
+  nntheory run ntk --seeds 9001-9005 --set steps=2000
+  nntheory claims grokking --json
+  nntheory report                                      # every study with stored results
+  nntheory new my_study                                # a skeleton study and its test
+"""
 
 
 class UsageError(ValueError):
@@ -30,46 +41,69 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_config_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--profile", default="quick", help="config profile (default: quick)")
-    p.add_argument("--seed", default="0", help="PRNG seed, a non-negative integer (default: 0)")
+    p.add_argument("--profile", default="quick",
+                   help="config profile: test, quick (default) or full")
+    p.add_argument("--seed", default=None,
+                   help="one master seed (a non-negative integer): a single replicate")
+    p.add_argument("--seeds", default=None, metavar="SEEDS",
+                   help="replicates' master seeds: a range a-b or a list 1,3,5 (default: the "
+                   "profile's replicates, seeds 0 … R−1)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="FIELD=VALUE",
                    help="override a config field (TOML value); repeatable")
     p.add_argument("--config", metavar="FILE.toml", help="override config fields from a TOML file")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="nntheory", description="Reproducible studies of neural-network theory.")
+    p = _Parser(prog="nntheory", description="Reproducible, falsifiable studies of "
+                "neural-network theory.", epilog=EPILOG,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--results-dir", default=os.environ.get("NNTHEORY_RESULTS", "results"))
     p.add_argument("--reports-dir", default=os.environ.get("NNTHEORY_REPORTS", "reports"))
     p.add_argument("--distributed", action="store_true",
                    help="call jax.distributed.initialize() first (multi-host: Slurm, TPU pods)")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="list the studies")
-    r = sub.add_parser("run", help="run a study (reusing stored results for the same config)")
+    r = sub.add_parser("run", help="run a study's replicates (reusing those stored by the "
+                       "current code)")
     r.add_argument("study")
     _add_config_args(r)
-    r.add_argument("--force", action="store_true", help="rerun even if results exist")
+    r.add_argument("--force", action="store_true", help="recompute even if results exist")
+    c = sub.add_parser("claims", help="judge claims over stored replicates (exit 1 unless every "
+                       "published claim holds)")
+    c.add_argument("study", nargs="?")
+    _add_config_args(c)
+    c.add_argument("--json", action="store_true", help="print one JSON object")
     rep = sub.add_parser("report", help="build the HTML/PDF report of one study, or of all")
     rep.add_argument("study", nargs="?")
     _add_config_args(rep)
-    c = sub.add_parser("claims", help="check claims against stored results (exit 1 on a fail)")
-    c.add_argument("study", nargs="?")
-    _add_config_args(c)
+    n = sub.add_parser("new", help="write a skeleton study (and its test) that runs out of the "
+                       "box")
+    n.add_argument("name")
+    n.add_argument("--dir", default="studies", help="where the study goes (default: studies)")
+    n.add_argument("--tests-dir", default="tests", help="where its test goes (default: tests)")
     return p
 
 
-def _seed(raw: str) -> int:
-    try:
-        seed = int(raw)
-    except ValueError:
-        raise ValueError(f"--seed must be a non-negative integer, got {raw!r}") from None
-    if seed < 0:
-        raise ValueError(f"--seed must be a non-negative integer, got {raw!r}")
-    return seed
+def _seeds(study, cfg, args) -> tuple[int, ...]:
+    from nntheory.runner import check_seeds, default_seeds, parse_seeds
+
+    if args.seed is not None and args.seeds is not None:
+        raise UsageError("give --seed or --seeds, not both")
+    if args.seeds is not None:
+        return parse_seeds(args.seeds)
+    if args.seed is not None:
+        try:
+            seed = int(args.seed)
+        except ValueError:
+            raise ValueError(f"--seed must be a non-negative integer, got {args.seed!r}") from None
+        if seed < 0:
+            raise ValueError(f"--seed must be a non-negative integer, got {args.seed!r}")
+        return check_seeds([seed])
+    return default_seeds(cfg)
 
 
 def _config(study, args):
-    from nntheory.study import load_config_file, parse_set
+    from nntheory.config import load_config_file, parse_set
 
     overrides = {}
     if args.config:
@@ -80,71 +114,107 @@ def _config(study, args):
     return study.config(args.profile, overrides)
 
 
-def _studies(name: str | None):
-    from nntheory.study import get_study, study_names
-
-    return [get_study(n) for n in ([name] if name else study_names())]
-
-
 def _cmd_list(args) -> int:
     from nntheory.study import get_study, study_names
 
     for name in study_names():
         s = get_study(name)
-        print(f"{name:28s} {len(s.CLAIMS):2d} claims  {s.TITLE}")
+        print(f"{name:28s} {len(s.claims):2d} claims {len(s.checks):2d} checks  {s.TITLE}")
     return 0
 
 
 def _cmd_run(args) -> int:
-    from nntheory.store import run_and_store
+    from nntheory.runner import run
     from nntheory.study import get_study
 
     study = get_study(args.study)
     cfg = _config(study, args)
-    seed = _seed(args.seed)
+    seeds = _seeds(study, cfg, args)
     t0 = time.perf_counter()
-    out = run_and_store(study, cfg, seed, root=args.results_dir, profile=args.profile,
-                        force=args.force)
-    verb = "reused" if out.reused else f"ran in {time.perf_counter() - t0:.1f} s"
-    where = out.path if out.path is not None else "(published by process 0)"
-    print(f"{study.name}: {verb} ({args.profile}, config {out.meta['config_hash']}, "
-          f"seed {seed}) -> {where}")
+    out = run(study, cfg, seeds, root=args.results_dir, profile=args.profile, force=args.force)
+    h = next(iter(out.metas.values()))["config_hash"]
+    parts = []
+    if out.computed:
+        parts.append(f"computed {_list(out.computed)} in {time.perf_counter() - t0:.1f} s")
+    if out.stale:
+        parts.append(f"(of which {_list(out.stale)} had been stored by other code)")
+    if out.reused:
+        parts.append(f"reused {_list(out.reused)}")
+    where = (out.paths[seeds[0]].parent if out.paths[seeds[0]] is not None
+             else "(published by process 0)")
+    print(f"{study.name}: {len(seeds)} replicate{'s' if len(seeds) > 1 else ''} "
+          f"({args.profile}, config {h}): {'; '.join(parts)} -> {where}")
     return 0
 
 
-def _load(study, args):
-    from nntheory.store import StoreError, load
+def _list(seeds) -> str:
+    return ("seed " if len(seeds) == 1 else "seeds ") + ",".join(map(str, seeds))
+
+
+def _evidence(study, args):
+    from nntheory.runner import load
 
     cfg = _config(study, args)
-    seed = _seed(args.seed)
-    try:
-        results, meta = load(args.results_dir, study.name, cfg, seed)
-    except StoreError as e:
-        if "no results" in str(e):
-            raise StoreError(
-                f"{e}: run `nntheory run {study.name} --profile {args.profile}` first"
-            ) from None
-        raise
-    return cfg, results, meta
+    seeds = _seeds(study, cfg, args)
+    return cfg, load(study, cfg, seeds, root=args.results_dir, profile=args.profile)
+
+
+def _cmd_claims(args) -> int:
+    from nntheory.claims import VERDICT_RULE, headline, judge
+    from nntheory.report.ledger import ledger_json
+    from nntheory.runner import stale_seeds
+    from nntheory.study import get_study, study_names
+
+    names = [args.study] if args.study else study_names()
+    failing, payloads = 0, []
+    for name in names:
+        study = get_study(name)
+        cfg, ev = _evidence(study, args)
+        judgements = judge(study.CLAIMS, ev.seeds, ev.metrics.to_dict("records"))
+        stale = stale_seeds(study, ev)
+        payload = ledger_json(study.name, args.profile, ev.seeds, judgements, stale)
+        payloads.append(payload)
+        failing += sum(j.verdict != "holds" for j in judgements if j.claim.kind == "claim")
+        if args.json:
+            continue
+        print(f"{study.name} ({args.profile}, seeds {','.join(map(str, ev.seeds))}): "
+              f"{headline(judgements)}")
+        for kind in ("claim", "check"):
+            for j in (j for j in judgements if j.claim.kind == kind):
+                print(f"  {j.verdict.upper():7s} {kind:5s} {j.claim.id}: {j.passes}/"
+                      f"{j.replicates} pass; median {_g(j.median)} [{_g(j.low)}, {_g(j.high)}]"
+                      f", expected {j.claim.expected_text}, margin {_g(j.margin)}")
+        if stale:
+            print(f"  note: seeds {','.join(map(str, stale))} were computed by other code; "
+                  f"`nntheory run {study.name}` recomputes them")
+    if args.json:
+        out = payloads[0] if args.study else dict(studies=payloads)
+        print(json.dumps(out, indent=1, allow_nan=False))
+    else:
+        print(f"verdict rule: {VERDICT_RULE}")
+    return EXIT_CLAIM_FAILED if failing else 0
+
+
+def _g(x) -> str:
+    return "nan" if x != x else f"{x:.3g}"
 
 
 def _cmd_report(args) -> int:
     from nntheory.report.render import render_index, render_study
-    from nntheory.store import StoreError
-    from nntheory.study import check_claims, get_study, study_names
+    from nntheory.store import MissingResult
+    from nntheory.study import get_study, study_names
 
     names = [args.study] if args.study else study_names()
     for name in names:
         study = get_study(name)
         try:
-            cfg, results, meta = _load(study, args)
-        except StoreError:
+            cfg, ev = _evidence(study, args)
+        except MissingResult as e:
             if args.study:
                 raise
-            print(f"{name}: no results for profile {args.profile}, skipped", file=sys.stderr)
+            print(f"{name}: skipped ({e})", file=sys.stderr)
             continue
-        paths = render_study(study, cfg, results, meta, check_claims(study.CLAIMS, results.metrics),
-                             args.reports_dir)
+        paths = render_study(study, cfg, ev, args.profile, args.reports_dir)
         print(f"{name}: {paths['html']} {paths['pdf']}")
     all_names = study_names()
     index = render_index(all_names, {n: get_study(n).TITLE for n in all_names}, args.reports_dir)
@@ -152,21 +222,16 @@ def _cmd_report(args) -> int:
     return 0
 
 
-def _cmd_claims(args) -> int:
-    from nntheory.study import check_claims
+def _cmd_new(args) -> int:
+    from nntheory.scaffold import new_study
 
-    failed = 0
-    for study in _studies(args.study):
-        _, results, _ = _load(study, args)
-        for v in check_claims(study.CLAIMS, results.metrics):
-            mark = "PASS" if v.passed else "FAIL"
-            failed += not v.passed
-            print(f"{mark}  {study.name}.{v.claim.id}: measured {v.measured:.6g}, "
-                  f"expected {v.claim.expected_text}{'  (' + v.detail + ')' if v.detail else ''}")
-    return EXIT_CLAIM_FAILED if failed else 0
+    study, test = new_study(args.name, args.dir, args.tests_dir)
+    print(f"wrote {study} and {test}; try: nntheory run {args.name} --profile test")
+    return 0
 
 
-COMMANDS = dict(list=_cmd_list, run=_cmd_run, report=_cmd_report, claims=_cmd_claims)
+COMMANDS = dict(list=_cmd_list, run=_cmd_run, report=_cmd_report, claims=_cmd_claims,
+                new=_cmd_new)
 
 
 def main(argv: list[str] | None = None) -> int:

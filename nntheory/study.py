@@ -1,280 +1,157 @@
-"""Studies, their configs, results and claims.
+"""Studies: what one declares, and where they are found.
 
-A study is one module in ``studies/`` with the same names in every file:
+A study is one module with the same names in every file (``nntheory new NAME`` writes one):
 
-* ``Config``: a frozen dataclass (validated in ``__post_init__``);
-* ``PROFILES``: ``{"quick": Config(...), "full": Config(...)}``;
-* ``run(cfg, key) -> Results``;
-* ``figures(results, cfg) -> list[Figure]``;
-* ``CLAIMS``: a tuple of :class:`Claim`;
+* ``Config``: a frozen dataclass subclassing :class:`nntheory.config.StudyConfig`, its rules
+  declared in field metadata;
+* ``PROFILES``: ``{"test": …, "quick": …, "full": …}`` configs; each sets its ``replicates``
+  (``quick`` ≥ 5, ``full`` ≥ 10; ``test`` is the tiny run of the test suite);
+* ``SWEEPS``: ``{name: Sweep(point, grid)}``; ``point(cfg, key, **params)`` computes one
+  sweep point and returns tidy rows (:class:`Rows`); the runner (:mod:`nntheory.runner`) owns
+  keys, replicates, checkpoints and hosts, and stacks the rows into one table per sweep;
+* ``metrics(tables, arrays, cfg) -> dict[str, float]``: pure, called on stored results each
+  time claims are checked or a report is built, so a verdict is never stale;
+* ``CLAIMS``: a tuple of :class:`nntheory.claims.Claim` (kind ``"claim"`` or ``"check"``);
+* ``figures(res, cfg) -> list[Figure]`` (``res`` a :class:`Evidence`: the tables of every
+  replicate, with a ``replicate`` column);
 * ``TITLE``, ``SUMMARY``, ``EQUATIONS`` (mathtext, caption) and ``REFERENCES`` for the report.
 
-A :class:`Claim` is a published, checkable statement: the metric it reads from the study's own
-results, the published value or bound, the tolerance, and the source beside it.
+Studies are found in the package ``nntheory.studies`` (the repository's ``studies/`` folder),
+in ``./studies/`` of the working directory (where ``nntheory new`` writes), and in every
+installed distribution declaring the entry-point group ``nntheory.studies``
+(``name = "module.path"``); a built-in name wins over the others.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import importlib
-import json
-import math
+import importlib.util
 import pkgutil
-import tomllib
+import sys
 import types
-import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from nntheory.config import override
+
+ENTRY_POINT_GROUP = "nntheory.studies"
+REQUIRED = ("Config", "PROFILES", "SWEEPS", "metrics", "figures", "CLAIMS", "TITLE")
+MIN_REPLICATES = dict(quick=5, full=10)
+
+
 # ---------------------------------------------------------------------------------------------
-# Results
+# Sweeps and what their points return
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Rows:
+    """What a sweep point returns: tidy tables and (optionally) raw arrays.
+
+    ``tables`` is one DataFrame (it becomes the table named after the sweep), a list of row
+    dicts or one row dict, or ``{table name: DataFrame}`` for several tables. The point's
+    parameters are added as leading columns where a table lacks them. ``arrays`` maps globally
+    unique names to numeric arrays (fitted curves, maps: what a figure needs beyond the rows).
+    A point of a ``batched`` sweep puts a ``replicate`` column (0 … R−1) in every table and a
+    leading replicate axis on every array.
+    """
+
+    tables: Any = None
+    arrays: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class Sweep:
+    """A sweep: a point function and its grid.
+
+    Attributes:
+      point: ``point(cfg, key, **params) -> Rows | DataFrame | list[dict] | dict``; one sweep
+        point. ``key`` is independent per (replicate, sweep, point). With ``setup``, the point
+        also receives ``data=`` (what ``setup`` returned for this replicate).
+      grid: ``grid(cfg)`` returns ``{param: values}`` (their product is the grid) or a list
+        of ``{param: value}`` dicts (the points themselves); ``None`` is one point without
+        parameters. Values are JSON scalars (str, int, float, bool).
+      setup: ``setup(cfg, key)``, computed once per replicate and shared by every point of the
+        sweep (e.g. the data set, so that points of a grid compare on the same draw).
+      random: False when the points ignore their key (exact counts, closed forms): computed
+        once and shared by every replicate.
+      batched: the point takes ``keys`` (one per replicate, stacked) instead of ``key`` and
+        computes every replicate at once — replicates become more members of one vmapped
+        ensemble; ``setup`` then takes ``keys`` too.
+    """
+
+    point: Callable[..., Any]
+    grid: Callable[[Any], Mapping[str, Sequence] | Sequence[Mapping[str, Any]]] | None = None
+    setup: Callable[..., Any] | None = None
+    random: bool = True
+    batched: bool = False
+
+    def points(self, cfg) -> list[dict[str, Any]]:
+        """The grid's points, in order."""
+        if self.grid is None:
+            return [{}]
+        g = self.grid(cfg)
+        if isinstance(g, Mapping):
+            import itertools
+
+            names = list(g)
+            return [dict(zip(names, combo, strict=True))
+                    for combo in itertools.product(*(list(g[n]) for n in names))]
+        return [dict(p) for p in g]
+
+
+# ---------------------------------------------------------------------------------------------
+# What metrics and figures receive
 # ---------------------------------------------------------------------------------------------
 
 
 @dataclasses.dataclass
 class Results:
-    """What a study measured: tidy tables, raw arrays, and the scalar metrics claims read.
-
-    ``metrics`` values are plain floats (NaN allowed: a claim reading NaN fails).
-    """
+    """One replicate's stored results: tidy tables and raw arrays."""
 
     tables: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)
     arrays: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
-    metrics: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
-# ---------------------------------------------------------------------------------------------
-# Claims
-# ---------------------------------------------------------------------------------------------
+@dataclasses.dataclass
+class Evidence:
+    """Every replicate of one study and config, as figures and reports read them.
 
-OPS = ("<=", ">=", "==", "between")
-
-
-@dataclasses.dataclass(frozen=True)
-class Claim:
-    """A published, checkable statement and how to check it against measured metrics.
-
-    The verdict on a measured value m:
-
-    * ``"<="``: m <= expected + tolerance
-    * ``">="``: m >= expected − tolerance
-    * ``"=="``: |m − expected| <= tolerance
-    * ``"between"``: expected[0] − tolerance <= m <= expected[1] + tolerance
-
-    Attributes:
-      id: short identifier, unique within the study.
-      statement: the claim in words.
-      source: paper and figure / table / equation / theorem the expected value comes from.
-      measured: the key in ``Results.metrics`` holding the measured value.
-      op: one of :data:`OPS`.
-      expected: the published value or bound (a pair for ``"between"``).
-      tolerance: slack allowed, in the units of the metric.
-      note: why this tolerance, what the measurement is, anything a reader should know.
+    ``tables[name]`` stacks the table of every replicate with a leading ``replicate`` column
+    (the master seed); ``arrays`` are the first replicate's; ``metrics`` has one row per
+    replicate (its seed in ``replicate``); ``per_seed`` keeps each replicate's results.
     """
 
-    id: str
-    statement: str
-    source: str
-    measured: str
-    op: str
-    expected: float | tuple[float, float]
-    tolerance: float = 0.0
-    note: str = ""
-
-    def __post_init__(self):
-        if self.op not in OPS:
-            raise ValueError(f"claim {self.id}: unknown op {self.op!r}; allowed: {', '.join(OPS)}")
-        if (self.op == "between") != isinstance(self.expected, tuple):
-            raise ValueError(
-                f"claim {self.id}: 'between' needs a (low, high) pair, the others a number")
-        if not self.tolerance >= 0:
-            raise ValueError(f"claim {self.id}: tolerance must be >= 0, got {self.tolerance!r}")
+    seeds: tuple[int, ...]
+    per_seed: dict[int, Results]
+    metrics: pd.DataFrame
+    metas: dict[int, dict]
 
     @property
-    def expected_text(self) -> str:
-        tol = f" (tolerance {self.tolerance:g})" if self.tolerance else ""
-        if self.op == "between":
-            lo, hi = self.expected
-            return f"in [{lo:g}, {hi:g}]{tol}"
-        sym = {"<=": "≤", ">=": "≥", "==": "="}[self.op]
-        return f"{sym} {self.expected:g}{tol}"
+    def tables(self) -> dict[str, pd.DataFrame]:
+        names = dict.fromkeys(n for r in self.per_seed.values() for n in r.tables)
+        out = {}
+        for n in names:
+            parts = [r.tables[n].assign(replicate=s) for s, r in self.per_seed.items()
+                     if n in r.tables]
+            df = pd.concat(parts, ignore_index=True)
+            out[n] = df[["replicate", *[c for c in df.columns if c != "replicate"]]]
+        return out
 
-    def check(self, metrics: Mapping[str, float]) -> Verdict:
-        """The verdict of this claim on ``metrics`` (a missing or NaN value fails)."""
-        if self.measured not in metrics:
-            return Verdict(self, math.nan, False, f"metric {self.measured!r} was not measured")
-        m = float(metrics[self.measured])
-        if math.isnan(m):
-            return Verdict(self, m, False, "measured value is NaN")
-        t = self.tolerance
-        if self.op == "<=":
-            ok = m <= self.expected + t
-        elif self.op == ">=":
-            ok = m >= self.expected - t
-        elif self.op == "==":
-            ok = abs(m - self.expected) <= t
-        else:
-            lo, hi = self.expected
-            ok = lo - t <= m <= hi + t
-        return Verdict(self, m, bool(ok), "")
-
-
-@dataclasses.dataclass(frozen=True)
-class Verdict:
-    """A claim's outcome: the measured value and whether it passed."""
-
-    claim: Claim
-    measured: float
-    passed: bool
-    detail: str = ""
-
-    def as_row(self) -> dict[str, Any]:
-        c = self.claim
-        return dict(
-            id=c.id, statement=c.statement, source=c.source, measured_key=c.measured,
-            measured=self.measured, expected=c.expected_text, passed=self.passed,
-            detail=self.detail, note=c.note,
-        )
-
-
-def check_claims(claims, metrics: Mapping[str, float]) -> list[Verdict]:
-    """Check every claim against the metrics."""
-    return [c.check(metrics) for c in claims]
-
-
-# ---------------------------------------------------------------------------------------------
-# Configs: profiles, overrides, hash
-# ---------------------------------------------------------------------------------------------
-
-
-def _type_name(tp) -> str:
-    origin = typing.get_origin(tp)
-    if origin is tuple:
-        args = typing.get_args(tp)
-        return f"tuple of {_type_name(args[0])}"
-    if origin in (types.UnionType, typing.Union):
-        return " or ".join(_type_name(a) for a in typing.get_args(tp))
-    return getattr(tp, "__name__", str(tp))
-
-
-def coerce(field: str, tp, value):
-    """Convert a parsed TOML/``--set`` value to the field's declared type, or raise TypeError.
-
-    Supported types: bool, int, float, str, ``tuple[T, ...]`` of those, and ``T | None``.
-    Ints are accepted for floats; nothing else is converted implicitly.
-    """
-    origin = typing.get_origin(tp)
-    if origin in (types.UnionType, typing.Union):
-        args = typing.get_args(tp)
-        if value is None and type(None) in args:
-            return None
-        for a in args:
-            if a is type(None):
-                continue
-            try:
-                return coerce(field, a, value)
-            except TypeError:
-                pass
-        raise TypeError(f"{field} must be {_type_name(tp)}, got {value!r}")
-    if origin is tuple:
-        (elem, *rest) = typing.get_args(tp)
-        if not isinstance(value, list | tuple):
-            raise TypeError(f"{field} must be a list ({_type_name(tp)}), got {value!r}")
-        return tuple(coerce(field, elem, v) for v in value)
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-    elif tp is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif tp is float:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-    elif tp is str:
-        if isinstance(value, str):
-            return value
-    else:
-        raise TypeError(f"{field}: unsupported config type {tp!r}")
-    raise TypeError(f"{field} must be {_type_name(tp)}, got {value!r}")
-
-
-def parse_set(item: str) -> tuple[str, Any]:
-    """Parse one ``FIELD=VALUE`` override. VALUE is a TOML value (``3``, ``0.5``, ``true``,
-    ``[2, 4]``, ``"relu"``); a bare word that is not valid TOML is taken as a string."""
-    if "=" not in item:
-        raise ValueError(f"--set expects FIELD=VALUE, got {item!r}")
-    name, raw = item.split("=", 1)
-    name, raw = name.strip(), raw.strip()
-    if not name:
-        raise ValueError(f"--set expects FIELD=VALUE, got {item!r}")
-    try:
-        return name, tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        pass
-    try:
-        return name, float(raw)  # numbers TOML spells differently: ".5", "5."
-    except ValueError:
-        pass
-    if raw and all(ch.isalnum() or ch in "_-." for ch in raw):
-        return name, raw
-    raise ValueError(f"--set {name}: malformed value {raw!r}")
-
-
-def load_config_file(path: str | Path) -> dict[str, Any]:
-    """Read a TOML config file of field overrides (a flat table)."""
-    p = Path(path)
-    if not p.is_file():
-        raise ValueError(f"config file not found: {p}")
-    try:
-        data = tomllib.loads(p.read_text())
-    except tomllib.TOMLDecodeError as e:
-        raise ValueError(f"config file {p} is not valid TOML: {e}") from None
-    except UnicodeDecodeError:
-        raise ValueError(f"config file {p} is not UTF-8 text") from None
-    return data
-
-
-def override(cfg, overrides: Mapping[str, Any]):
-    """A copy of the frozen config ``cfg`` with fields replaced, type-checked.
-
-    Raises:
-      ValueError: unknown field (naming the allowed ones) or an invalid value.
-      TypeError: a value of the wrong type.
-    """
-    fields = {f.name: f for f in dataclasses.fields(cfg)}
-    hints = typing.get_type_hints(type(cfg))
-    new = {}
-    for name, value in overrides.items():
-        if name not in fields:
-            raise ValueError(
-                f"unknown config field {name!r} for {type(cfg).__module__}; "
-                f"allowed: {', '.join(fields)}"
-            )
-        new[name] = coerce(name, hints[name], value)
-    return dataclasses.replace(cfg, **new)
-
-
-def config_dict(cfg) -> dict[str, Any]:
-    """The config as JSON-able primitives (tuples become lists)."""
-    return json.loads(json.dumps(dataclasses.asdict(cfg)))
-
-
-def config_hash(study: str, cfg) -> str:
-    """12 hex digits of SHA-256 over the study name and the canonical JSON of the config."""
-    blob = json.dumps({"study": study, "config": config_dict(cfg)}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+    @property
+    def arrays(self) -> dict[str, np.ndarray]:
+        return self.per_seed[self.seeds[0]].arrays
 
 
 # ---------------------------------------------------------------------------------------------
 # Registry
 # ---------------------------------------------------------------------------------------------
-
-REQUIRED = ("Config", "PROFILES", "run", "figures", "CLAIMS", "TITLE")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -291,23 +168,88 @@ class Study:
     def profiles(self) -> tuple[str, ...]:
         return tuple(self.module.PROFILES)
 
+    @property
+    def claims(self):
+        return tuple(c for c in self.module.CLAIMS if c.kind == "claim")
+
+    @property
+    def checks(self):
+        return tuple(c for c in self.module.CLAIMS if c.kind == "check")
+
     def config(self, profile: str = "quick", overrides: Mapping[str, Any] | None = None):
         """The profile's config with overrides applied (validated)."""
         if profile not in self.module.PROFILES:
             raise ValueError(
                 f"unknown profile {profile!r} for {self.name}; allowed: {', '.join(self.profiles)}"
             )
-        cfg = self.module.PROFILES[profile]
-        return override(cfg, overrides or {})
+        return override(self.module.PROFILES[profile], overrides or {})
+
+    def metrics(self, results: Results, cfg) -> dict[str, float]:
+        """The study's metrics of one replicate, as plain floats."""
+        m = self.module.metrics(results.tables, results.arrays, cfg)
+        return {str(k): float(v) for k, v in m.items()}
+
+
+LOCAL_PACKAGE = "nntheory_local_studies"
+
+
+def _builtin() -> dict[str, str]:
+    import nntheory.studies as pkg
+
+    return {m.name: f"nntheory.studies.{m.name}" for m in pkgutil.iter_modules(pkg.__path__)
+            if not m.name.startswith("_")}
+
+
+def _local_dir() -> Path | None:
+    """``./studies`` of the working directory, unless it is the package's own folder."""
+    import nntheory.studies as pkg
+
+    d = Path.cwd() / "studies"
+    if not d.is_dir() or any(Path(p).resolve() == d.resolve() for p in pkg.__path__):
+        return None
+    return d
+
+
+def _local() -> dict[str, str]:
+    d = _local_dir()
+    if d is None:
+        return {}
+    return {p.stem: f"{LOCAL_PACKAGE}.{p.stem}" for p in sorted(d.glob("*.py"))
+            if not p.stem.startswith("_")}
+
+
+def _import(module: str) -> types.ModuleType:
+    """Import a study module; those of ``./studies`` are loaded from their files."""
+    if not module.startswith(LOCAL_PACKAGE + "."):
+        return importlib.import_module(module)
+    if module in sys.modules:
+        return sys.modules[module]
+    path = _local_dir() / f"{module.rsplit('.', 1)[1]}.py"
+    spec = importlib.util.spec_from_file_location(module, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[module] = mod  # dataclasses resolve annotations through sys.modules
+    try:
+        spec.loader.exec_module(mod)
+    except BaseException:
+        del sys.modules[module]
+        raise
+    return mod
+
+
+def _entry_points() -> dict[str, str]:
+    return {ep.name: ep.value for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def study_modules() -> dict[str, str]:
+    """Every study's name and module path: the built-in ones and the entry points'."""
+    found = _entry_points()
+    found.update(_local())
+    found.update(_builtin())  # a built-in name wins over a local or an installed one
+    return dict(sorted(found.items()))
 
 
 def study_names() -> list[str]:
-    """Names of every study module in the ``studies`` package."""
-    import studies
-
-    return sorted(
-        m.name for m in pkgutil.iter_modules(studies.__path__) if not m.name.startswith("_")
-    )
+    return list(study_modules())
 
 
 def get_study(name: str) -> Study:
@@ -315,12 +257,16 @@ def get_study(name: str) -> Study:
 
     Raises:
       ValueError: unknown study (naming the available ones).
+      TypeError: a module lacking part of the study interface.
     """
-    names = study_names()
-    if name not in names:
-        raise ValueError(f"unknown study {name!r}; available: {', '.join(names)}")
-    module = importlib.import_module(f"studies.{name}")
+    modules = study_modules()
+    if name not in modules:
+        raise ValueError(f"unknown study {name!r}; available: {', '.join(modules)}")
+    module = _import(modules[name])
     missing = [a for a in REQUIRED if not hasattr(module, a)]
     if missing:
         raise TypeError(f"study {name} lacks {', '.join(missing)}")
+    ids = [c.id for c in module.CLAIMS]
+    if len(set(ids)) != len(ids):
+        raise TypeError(f"study {name} has duplicate claim ids")
     return Study(name, module)

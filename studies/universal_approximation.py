@@ -21,8 +21,7 @@ their best polynomial's error; the linear unit gets 3/4 of XOR and the 2-unit ML
 
 from __future__ import annotations
 
-import dataclasses
-import functools
+from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
@@ -33,8 +32,10 @@ import seaborn as sns
 
 from nntheory import data, nets, train
 from nntheory.analysis import approximation as approx
-from nntheory.report import Figure
-from nntheory.study import Claim, Results
+from nntheory.claims import Claim
+from nntheory.config import StudyConfig, at_least, field, increasing, nonempty, positive, valid
+from nntheory.report import Figure, plots
+from nntheory.study import Rows, Sweep
 
 TITLE = "Universal approximation with one hidden layer"
 
@@ -83,54 +84,37 @@ REFERENCES = (
 )
 
 
-@dataclasses.dataclass(frozen=True)
-class Config:
-    """Sweep: activations × targets × widths, ``seeds`` nets per point."""
 
-    activations: tuple[str, ...] = ("sigmoid", "tanh", "relu", "gelu", "poly2", "poly3")
+@dataclass(frozen=True)
+class Config(StudyConfig):
+    """Sweep: activations × targets × widths, ``seeds`` nets per point and replicate."""
+
+    activations: tuple[str, ...] = field(("sigmoid", "tanh", "relu", "gelu", "poly2", "poly3"),
+                                         nonempty | valid(nets.activation))
     # quick's 2-D target is the Gaussian bump: at width <= 128, sin(πx₁)cos(πx₂) leaves
     # sigmoid nets at 3–14 % error depending on the seed (measured), so its verdict would be a
     # coin toss of the seed; `full` (widths to 1024) runs both 2-D targets.
-    targets: tuple[str, ...] = ("sin", "abs", "bump2d")
-    widths: tuple[int, ...] = (2, 8, 32, 128)
-    seeds: int = 4
-    n_train_1d: int = 256
-    train_grid_2d: int = 24
-    grid_1d: int = 2001
-    grid_2d: int = 48
-    steps: int = 4000
-    learning_rate: float = 1e-2
-    w_std: float = 2.0
-    b_std: float = 1.0
-    xor_seeds: int = 16
-    xor_width: int = 2
-    xor_steps: int = 2000
-    xor_learning_rate: float = 0.05
+    targets: tuple[str, ...] = field(("sin", "abs", "bump2d"), nonempty | valid(data.target))
+    widths: tuple[int, ...] = field((2, 8, 32, 128), increasing | positive)
+    # nets per (activation, target, width) inside one replicate: 1 at quick, where the five
+    # replicates carry the seed-to-seed spread (4 before replicates existed; the cost of five
+    # replicates is paid by training fewer nets inside each, not by a smaller sweep)
+    seeds: int = field(1, positive)
+    n_train_1d: int = field(256, positive)
+    train_grid_2d: int = field(24, positive)
+    grid_1d: int = field(2001, at_least(2))
+    grid_2d: int = field(48, at_least(2))
+    steps: int = field(4000, positive)
+    learning_rate: float = field(1e-2, positive)
+    w_std: float = field(2.0, positive)
+    b_std: float = field(1.0, at_least(0))
+    xor_seeds: int = field(16, positive)
+    xor_width: int = field(2, positive)
+    xor_steps: int = field(2000, positive)
+    xor_learning_rate: float = field(0.05, positive)
 
-    def __post_init__(self):
-        for a in self.activations:
-            nets.activation(a)  # raises ValueError naming the allowed ones
-        for t in self.targets:
-            data.target(t)
-        for name in ("seeds", "n_train_1d", "train_grid_2d", "steps", "xor_seeds", "xor_width",
-                     "xor_steps"):
-            v = getattr(self, name)
-            if v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v}")
-        if not self.widths or any(w < 1 for w in self.widths):
-            raise ValueError(f"widths must be positive integers, got {list(self.widths)}")
-        if list(self.widths) != sorted(set(self.widths)):
-            raise ValueError(f"widths must be strictly increasing, got {list(self.widths)}")
-        if self.grid_1d < 2 or self.grid_2d < 2:
-            raise ValueError("grid_1d and grid_2d must be at least 2")
-        for name in ("learning_rate", "xor_learning_rate", "w_std"):
-            v = getattr(self, name)
-            if not (0 < v < float("inf")):
-                raise ValueError(f"{name} must be positive and finite, got {v}")
-        if not 0 <= self.b_std < float("inf"):
-            raise ValueError(f"b_std must be non-negative, got {self.b_std}")
-        nonpoly = [a for a in self.activations if nets.activation(a).polynomial_degree is None]
-        if not nonpoly:
+    def validate(self):
+        if all(nets.activation(a).polynomial_degree is not None for a in self.activations):
             raise ValueError("activations needs at least one non-polynomial activation")
         if not any(data.target(t).smooth for t in self.targets):
             raise ValueError("targets needs at least one smooth target (for the rate claim)")
@@ -141,13 +125,18 @@ class Config:
 
 
 PROFILES = {
-    # ~1 minute on a 2-core CPU.
-    "quick": Config(),
+    # the test suite's end-to-end run: seconds
+    "test": Config(replicates=2, activations=("tanh", "relu", "poly2"), targets=("sin", "bump2d"),
+                   widths=(2, 16), n_train_1d=64, train_grid_2d=8, grid_1d=201, grid_2d=12,
+                   steps=200, xor_seeds=4, xor_steps=200),
+    # about two minutes on a 2-core CPU
+    "quick": Config(replicates=5),
     # Paper-scale sweep, meant for a GPU: widths 2 … 1024, more seeds, steps and points.
     "full": Config(
+        replicates=10,
         widths=(2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
         targets=("sin", "abs", "ramp", "bump2d", "sincos2d"),
-        seeds=8,
+        seeds=4,
         n_train_1d=1024,
         train_grid_2d=64,
         grid_1d=10001,
@@ -193,6 +182,7 @@ CLAIMS = (
     ),
     Claim(
         id="poly_plateau",
+        kind="check",
         statement="A one-hidden-layer net with activation x^k is never better than the exact "
         "least-squares polynomial of degree k on the same grid: the smallest ratio "
         "err(net)/err(best polynomial), over all widths, seeds and targets, is at least 1.",
@@ -232,6 +222,7 @@ CLAIMS = (
     ),
     Claim(
         id="xor_linear",
+        kind="check",
         statement="No linear threshold unit classifies all four XOR points; the best gets 3 "
         "of 4 (checked exhaustively: one LP per labelling).",
         source="Minsky & Papert 1969, Perceptrons, §2 (the XOR/parity predicate)",
@@ -254,126 +245,125 @@ CLAIMS = (
 
 
 # ---------------------------------------------------------------------------------------------
-# Run
+# Sweeps
 # ---------------------------------------------------------------------------------------------
 
 
-def _datasets(cfg: Config, tgt: data.Target, keys) -> dict:
-    """One dataset per member, all evaluated on the shared dense test grid. 1-D: random
-    training points per seed. 2-D: a regular ``train_grid_2d``² training grid (random points
-    this few leave holes, and the test error would then measure generalisation, not
-    approximation)."""
-    if tgt.dim == 1:
-        ds = [data.regression(k, tgt, cfg.n_train_1d, cfg.grid_1d) for k in keys]
-    else:
-        x, xt = data.grid(cfg.train_grid_2d, tgt.dim), data.grid(cfg.grid_2d, tgt.dim)
-        ds = [data.Dataset(x, tgt(x)[:, None], xt, tgt(xt)[:, None]) for _ in keys]
-    return {f: jnp.stack([getattr(d, f) for d in ds]) for f in data.Dataset._fields}
+def _by_dim(cfg: Config) -> dict[int, list[data.Target]]:
+    out: dict[int, list[data.Target]] = {}
+    for t in cfg.targets:
+        out.setdefault(data.target(t).dim, []).append(data.target(t))
+    return out
 
 
-def _train_point(cfg: Config, net, keys, d: dict, dim: int) -> dict[str, np.ndarray]:
-    """One sweep point: train the members (target, seed pairs) of one width as one ensemble,
-    return their errors on the test grid (and their fits, kept for 1-D figures)."""
-    params = train.init_ensemble(net, keys, (dim,))
-    params, hist = train.fit_ensemble(
-        net, params, d, member_data=True, optimizer="adam", learning_rate=cfg.learning_rate,
-        schedule="cosine", steps=cfg.steps, log_every=cfg.log_every,
-    )
-    pred = np.asarray(jax.vmap(net.apply)(params, d["x_test"]), np.float64)
-    y = np.asarray(d["y_test"], np.float64)
-    return dict(
-        rel_l2=approx.relative_l2(pred, y), sup=approx.sup_error(pred, y),
-        train_loss=hist.final("train_loss"), diverged=hist.diverged,
-        pred=pred[..., 0].astype(np.float32),
-    )
+def training_sets(cfg: Config, keys) -> dict:
+    """Per input dimension, the members (replicate, target, seed) and their data, stacked.
+    1-D: random training points per member. 2-D: a regular ``train_grid_2d``² grid (random
+    points this few leave holes, and the test error would then measure generalisation, not
+    approximation). Every member is evaluated on the same dense test grid."""
+    out = {}
+    for dim, tgts in _by_dim(cfg).items():
+        members = [(r, t, s) for r in range(len(keys)) for t in tgts for s in range(cfg.seeds)]
+        ds = []
+        for r, t, s in members:
+            if dim == 1:
+                ds.append(data.regression(jax.random.fold_in(keys[r], s), t, cfg.n_train_1d,
+                                          cfg.grid_1d))
+            else:
+                x, xt = data.grid(cfg.train_grid_2d, dim), data.grid(cfg.grid_2d, dim)
+                ds.append(data.Dataset(x, t(x)[:, None], xt, t(xt)[:, None]))
+        out[dim] = members, {f: jnp.stack([getattr(d, f) for d in ds])
+                             for f in data.Dataset._fields}
+    return out
 
 
-def _sweep(cfg: Config, key, step) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
-    """Train every (activation, width) as one ensemble per input dimension, members being
-    (target, seed) pairs; return per-member errors, a few stored fits, and the polynomial
-    baselines. ``step(name, compute)`` checkpoints each point (see nntheory.store)."""
-    rows, fits, base = [], {}, []
-    by_dim: dict[int, list[data.Target]] = {}
+def error_point(cfg: Config, keys, data, *, activation: str, width: int) -> Rows:
+    """One (activation, width): every (replicate, target, seed) member trained as one ensemble
+    per input dimension; their errors on the dense grid, and the seed-0 fits of 1-D targets."""
+    net = nets.mlp(width, 1, 1, activation, parameterization="standard", w_std=cfg.w_std,
+                   b_std=cfg.b_std)
+    rows, fits = [], {}
+    for dim, (members, d) in data.items():
+        ikeys = jnp.stack([jax.random.fold_in(jax.random.fold_in(keys[r], dim), s)
+                           for r, _, s in members])
+        params = train.init_ensemble(net, ikeys, (dim,))
+        params, hist = train.fit_ensemble(
+            net, params, d, member_data=True, optimizer="adam", learning_rate=cfg.learning_rate,
+            schedule="cosine", steps=cfg.steps, log_every=cfg.log_every)
+        pred = np.asarray(jax.vmap(net.apply)(params, d["x_test"]), np.float64)
+        y = np.asarray(d["y_test"], np.float64)
+        rel, sup, loss = approx.relative_l2(pred, y), approx.sup_error(pred, y), hist.final(
+            "train_loss")
+        for i, (r, t, s) in enumerate(members):
+            rows.append(dict(replicate=r, target=t.name, dim=dim, seed=s, rel_l2=float(rel[i]),
+                             sup=float(sup[i]), train_loss=float(loss[i]),
+                             diverged=bool(hist.diverged[i]),
+                             polynomial=nets.activation(activation).polynomial_degree is not None))
+            if dim == 1 and s == 0:
+                fits.setdefault(f"fit__{t.name}__{activation}__{width}", []).append(
+                    pred[i, :, 0].astype(np.float32))
+    return Rows(pd.DataFrame(rows), {k: np.stack(v) for k, v in fits.items()})
+
+
+def baseline_point(cfg: Config, key) -> Rows:
+    """The exact least-squares polynomial of degree k on each target's test grid: the floor of
+    an x^k activation (Leshno et al. 1993)."""
+    rows = []
     for t in cfg.targets:
         tgt = data.target(t)
-        by_dim.setdefault(tgt.dim, []).append(tgt)
-    k_data, k_init = jax.random.split(key)
-    datasets = {}
-    for dim, tgts in by_dim.items():
-        members = [(t, s) for t in tgts for s in range(cfg.seeds)]
-        dkeys = [jax.random.fold_in(jax.random.fold_in(k_data, dim), s) for _, s in members]
-        d = {f: [] for f in data.Dataset._fields}
-        for tgt in tgts:
-            part = _datasets(cfg, tgt, dkeys[: cfg.seeds])
-            for f in d:
-                d[f].append(part[f])
-        datasets[dim] = (members, {f: jnp.concatenate(v) for f, v in d.items()})
-        x_grid = datasets[dim][1]["x_test"][0]
-        for tgt in tgts:
-            y = np.asarray(tgt(x_grid))[:, None]
-            for a in cfg.activations:
-                k = nets.activation(a).polynomial_degree
-                if k is None:
-                    continue
-                p = approx.best_polynomial_fit(x_grid, y, k)
-                base.append(dict(target=tgt.name, activation=a, degree=k,
+        x = data.grid(cfg.grid_1d if tgt.dim == 1 else cfg.grid_2d, tgt.dim)
+        y = np.asarray(tgt(x))[:, None]
+        for a in cfg.activations:
+            k = nets.activation(a).polynomial_degree
+            if k is not None:
+                p = approx.best_polynomial_fit(x, y, k)
+                rows.append(dict(target=t, activation=a, degree=k,
                                  rel_l2=float(approx.relative_l2(p, y)),
                                  sup=float(approx.sup_error(p, y))))
-
-    points = [(a, w) for a in cfg.activations for w in cfg.widths]
-    for a, w in train.progress(points, "universal approximation sweep"):
-        net = nets.mlp(w, 1, 1, a, parameterization="standard", w_std=cfg.w_std,
-                       b_std=cfg.b_std)
-        for dim, (members, d) in datasets.items():
-            ikeys = jnp.stack([
-                jax.random.fold_in(jax.random.fold_in(k_init, w), s) for _, s in members
-            ])
-            compute = functools.partial(_train_point, cfg, net, ikeys, d, dim)
-            point = step(f"{a}-w{w}-d{dim}", compute)
-            for i, (tgt, s) in enumerate(members):
-                rows.append(dict(
-                    activation=a, target=tgt.name, dim=dim, width=w, seed=s,
-                    rel_l2=float(point["rel_l2"][i]), sup=float(point["sup"][i]),
-                    train_loss=float(point["train_loss"][i]),
-                    diverged=bool(point["diverged"][i]),
-                    polynomial=nets.activation(a).polynomial_degree is not None,
-                ))
-                if s == 0 and dim == 1:
-                    fits[f"fit__{tgt.name}__{a}__{w}"] = point["pred"][i]
-    return pd.DataFrame(rows), fits, pd.DataFrame(base)
+    grid_1d = np.asarray(data.grid(cfg.grid_1d, 1))[:, 0]
+    return Rows(pd.DataFrame(rows, columns=["target", "activation", "degree", "rel_l2", "sup"]),
+                dict(grid_1d=grid_1d))
 
 
-def _xor(cfg: Config, key) -> tuple[pd.DataFrame, dict]:
+def xor_point(cfg: Config, key) -> Rows:
+    """The best linear threshold unit on XOR (exhaustive LP), and ``xor_seeds`` trained
+    2-hidden-unit tanh nets; the best net's decision function on a grid, for the figure."""
     ds = data.xor()
-    linear_best = approx.best_linear_threshold_accuracy(ds.x_train, ds.y_train)
     net = nets.mlp(cfg.xor_width, 1, 2, "tanh", parameterization="standard", w_std=1.0,
                    b_std=0.5)
-    keys = jax.random.split(key, cfg.xor_seeds)
-    params = train.init_ensemble(net, keys, (2,))
-    log_every = cfg.xor_steps // 4 if cfg.xor_steps % 4 == 0 else cfg.xor_steps
+    params = train.init_ensemble(net, jax.random.split(key, cfg.xor_seeds), (2,))
     params, hist = train.fit_ensemble(
         net, params, ds, loss="cross_entropy", optimizer="adam",
-        learning_rate=cfg.xor_learning_rate, steps=cfg.xor_steps, log_every=log_every,
-    )
-    acc = hist.final("train_accuracy")
-    df = pd.DataFrame(dict(seed=np.arange(cfg.xor_seeds), accuracy=acc,
-                           final_loss=hist.final("train_loss")))
-    # the decision function of the best seed on a grid, for the figure
-    best = int(np.nanargmax(np.where(np.isnan(acc), -1, acc) * 10 - hist.final("train_loss")))
+        learning_rate=cfg.xor_learning_rate, steps=cfg.xor_steps,
+        log_every=cfg.xor_steps // 4 if cfg.xor_steps % 4 == 0 else cfg.xor_steps)
+    acc, loss = hist.final("train_accuracy"), hist.final("train_loss")
+    best = int(np.nanargmax(np.where(np.isnan(acc), -1, acc) * 10 - loss))
     g = data.grid(101, 2, -0.5, 1.5)
-    p_best = jax.tree_util.tree_map(lambda x: x[best], params)
-    logits = np.asarray(net.apply(p_best, g))
-    arrays = dict(xor_grid=np.asarray(g), xor_margin=(logits[:, 1] - logits[:, 0]))
-    metrics = dict(
-        xor_linear_best_accuracy=linear_best,
-        xor_mlp_best_accuracy=float(np.nanmax(acc)),
-        xor_mlp_fraction_solved=float(np.mean(acc == 1.0)),
-    )
-    return df, arrays, metrics
+    logits = np.asarray(net.apply(jax.tree_util.tree_map(lambda x: x[best], params), g))
+    return Rows(
+        dict(xor=pd.DataFrame(dict(seed=np.arange(cfg.xor_seeds), accuracy=acc, final_loss=loss)),
+             xor_linear=pd.DataFrame([dict(best_accuracy=approx.best_linear_threshold_accuracy(
+                 ds.x_train, ds.y_train))])),
+        dict(xor_grid=np.asarray(g), xor_margin=logits[:, 1] - logits[:, 0]))
 
 
-def summarise(errors: pd.DataFrame, baselines: pd.DataFrame) -> dict[str, float]:
-    """The claims' metrics from the per-member error table and the polynomial baselines."""
+SWEEPS = {
+    "errors": Sweep(error_point, grid=lambda c: dict(activation=c.activations, width=c.widths),
+                    setup=training_sets, batched=True),
+    "poly_baselines": Sweep(baseline_point, random=False),
+    "xor": Sweep(xor_point),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Metrics
+# ---------------------------------------------------------------------------------------------
+
+
+def metrics(tables, arrays, cfg: Config) -> dict[str, float]:
+    """The claims' metrics of one replicate, from its error table, polynomial baselines and
+    XOR runs."""
+    errors, baselines = tables["errors"], tables["poly_baselines"]
     med = errors.groupby(["activation", "target", "width", "polynomial"], as_index=False)[
         ["rel_l2", "sup"]].median()
     widest = med["width"].max()
@@ -397,31 +387,16 @@ def summarise(errors: pd.DataFrame, baselines: pd.DataFrame) -> dict[str, float]
         smooth_1d = [t for t in errors["target"].unique()
                      if data.target(t).smooth and data.target(t).dim == 1]
         if smooth_1d:
-            t = smooth_1d[0]
-            at = med[(med["width"] == widest) & (med["target"] == t)]
+            at = med[(med["width"] == widest) & (med["target"] == smooth_1d[0])]
             m["poly_over_nonpoly_widest_sin"] = float(
                 at[at["polynomial"]]["rel_l2"].min() / at[~at["polynomial"]]["rel_l2"].max())
     for (a, t), g in nonpoly[nonpoly["width"] == widest].groupby(["activation", "target"]):
         m[f"err_widest__{a}__{t}"] = float(g["rel_l2"].iloc[0])
+    acc = tables["xor"]["accuracy"]
+    m.update(xor_linear_best_accuracy=float(tables["xor_linear"]["best_accuracy"].iloc[0]),
+             xor_mlp_best_accuracy=float(np.nanmax(acc)),
+             xor_mlp_fraction_solved=float(np.mean(acc == 1.0)))
     return m
-
-
-def run(cfg: Config, key: jax.Array, ckpt=None) -> Results:
-    """Run the sweep and the XOR check; every number the claims read is in ``metrics``.
-
-    ``ckpt`` (a ``nntheory.store.Checkpoint``, given by ``nntheory run``) lets a killed run
-    resume at the next sweep point."""
-    k_sweep, k_xor = jax.random.split(key)
-    step = ckpt.step if ckpt is not None else (lambda name, compute: compute())
-    errors, fits, baselines = _sweep(cfg, k_sweep, step)
-    xor_df, xor_arrays, xor_metrics = _xor(cfg, k_xor)
-    grid_1d = np.asarray(data.grid(cfg.grid_1d, 1))[:, 0]
-    metrics = {**summarise(errors, baselines), **xor_metrics}
-    return Results(
-        tables=dict(errors=errors, poly_baselines=baselines, xor=xor_df),
-        arrays=dict(grid_1d=grid_1d, **fits, **xor_arrays),
-        metrics=metrics,
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -429,35 +404,37 @@ def run(cfg: Config, key: jax.Array, ckpt=None) -> Results:
 # ---------------------------------------------------------------------------------------------
 
 
-def _error_figure(res: Results) -> Figure:
+def _error_figure(res) -> Figure:
     err = res.tables["errors"].melt(
-        id_vars=["activation", "target", "width", "seed"], value_vars=["rel_l2", "sup"],
-        var_name="metric", value_name="error")
+        id_vars=["replicate", "activation", "target", "width", "seed"],
+        value_vars=["rel_l2", "sup"], var_name="metric", value_name="error")
     err["metric"] = err["metric"].map({"rel_l2": "relative L² error", "sup": "sup-norm error"})
     g = sns.relplot(
         data=err, x="width", y="error", hue="activation", style="activation", col="target",
-        row="metric", kind="line", estimator="median", errorbar=("pi", 100), markers=True,
-        dashes=False, height=2.9, aspect=1.0, facet_kws=dict(sharey="row"),
-    )
-    g.set(xscale="log", yscale="log")
+        row="metric", kind="line", markers=True, dashes=False, height=2.9, aspect=1.0,
+        facet_kws=dict(sharey="row"), **plots.MEDIAN_BAND)
     base = res.tables["poly_baselines"]
     hues = list(dict.fromkeys(err["activation"]))
     palette = dict(zip(hues, sns.color_palette(n_colors=len(hues)), strict=True))
     for (metric, target), ax in g.axes_dict.items():
+        plots.log_axis(ax, sorted(err["width"].unique()))
+        plots.log_axis(ax, axis="y")
         col = "rel_l2" if metric.startswith("relative") else "sup"
-        for _, b in base[base["target"] == target].iterrows():
+        for _, b in base[(base["target"] == target) & (base["replicate"] == res.seeds[0])
+                         ].iterrows():
             ax.axhline(b[col], ls=":", lw=1.2, color=palette.get(b["activation"], "k"))
     g.set_titles("{row_name} · {col_name}")
     return Figure(
         "error_vs_width",
-        "Error against hidden width (log-log): median over seeds, band = min–max. Dotted "
-        "lines: the exact least-squares polynomial of degree k, the floor for activation x^k "
-        "(Leshno et al. 1993). Non-polynomial activations fall through it; x² and x³ stay on it.",
+        "Error against hidden width (log-log): median over replicates and seeds, band = "
+        "min–max. Dotted lines: the exact least-squares polynomial of degree k, the floor for "
+        "activation x^k (Leshno et al. 1993). Non-polynomial activations fall through it; x² "
+        "and x³ stay on it.",
         g.figure,
     )
 
 
-def _fits_figure(res: Results, cfg: Config) -> Figure:
+def _fits_figure(res, cfg: Config) -> Figure:
     x = res.arrays["grid_1d"]
     targets = [t for t in cfg.targets if data.target(t).dim == 1]
     shown = [a for a in ("relu", "tanh", "poly3") if a in cfg.activations] or list(
@@ -465,49 +442,44 @@ def _fits_figure(res: Results, cfg: Config) -> Figure:
     widths = sorted({cfg.widths[0], cfg.widths[len(cfg.widths) // 2], cfg.widths[-1]})
     fig, axes = plt.subplots(len(targets), len(shown), figsize=(3.3 * len(shown),
                              2.6 * len(targets)), squeeze=False, sharex=True)
-    colors = sns.color_palette("colorblind")[1 : len(widths) + 1]
+    colors = sns.color_palette("colorblind")[1: len(widths) + 1]
     for i, t in enumerate(targets):
         y = np.asarray(data.target(t)(jnp.asarray(x)[:, None]))
         for j, a in enumerate(shown):
             ax = axes[i, j]
             ax.plot(x, y, color="0.6", lw=3, label="target")
             for w, c in zip(widths, colors, strict=True):
-                key = f"fit__{t}__{a}__{w}"
-                if key in res.arrays:
+                if (key := f"fit__{t}__{a}__{w}") in res.arrays:
                     ax.plot(x, res.arrays[key], color=c, lw=1.2, label=f"width {w}")
             ax.set_title(f"{a} · {data.target(t).formula}", fontsize=9)
-            if i == len(targets) - 1:
-                ax.set_xlabel("x")
-    axes[0, -1].legend(fontsize=7, loc="best")
+            ax.set_xlabel("x" if i == len(targets) - 1 else "")
+    plots.legend(axes[0, -1])
     fig.tight_layout()
-    return Figure("fits", "Fitted functions (seed 0) at the narrowest, a middle and the "
-                  "widest width, over the target (grey).", fig)
+    return Figure("fits", f"Fitted functions (replicate {res.seeds[0]}, seed 0) at the "
+                  "narrowest, a middle and the widest width, over the target (grey).", fig)
 
 
-def _xor_figure(res: Results) -> Figure:
+def _xor_figure(res) -> Figure:
     g, margin = res.arrays["xor_grid"], res.arrays["xor_margin"]
     n = int(round(np.sqrt(len(g))))
+    gx, gy, gm = (a.reshape(n, n) for a in (g[:, 0], g[:, 1], margin))
     fig, ax = plt.subplots(figsize=(4.2, 3.8))
-    cs = ax.contourf(g[:, 0].reshape(n, n), g[:, 1].reshape(n, n), margin.reshape(n, n),
-                     levels=20, cmap="vlag", alpha=0.8)
-    ax.contour(g[:, 0].reshape(n, n), g[:, 1].reshape(n, n), margin.reshape(n, n), levels=[0],
-               colors="k", linewidths=1.5)
-    pts = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
-    lab = np.array([0, 1, 1, 0])
+    cs = ax.contourf(gx, gy, gm, levels=20, cmap="vlag", alpha=0.8)
+    ax.contour(gx, gy, gm, levels=[0], colors="k", linewidths=1.5)
+    pts, lab = np.array([[0, 0], [0, 1], [1, 0], [1, 1]]), np.array([0, 1, 1, 0])
     ax.scatter(pts[:, 0], pts[:, 1], c=np.where(lab, "tab:red", "tab:blue"), s=120,
                edgecolors="k", zorder=3)
     fig.colorbar(cs, ax=ax, label="logit(1) − logit(0)")
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
+    ax.set(xlabel="$x_1$", ylabel="$x_2$")
     acc = res.tables["xor"]["accuracy"]
-    ax.set_title(f"XOR, 2 hidden units: {int((acc == 1).sum())}/{len(acc)} seeds solve it",
-                 fontsize=9)
+    ax.set_title(f"XOR, 2 hidden units: {int((acc == 1).sum())}/{len(acc)} nets solve it "
+                 "(all replicates)", fontsize=9)
     fig.tight_layout()
     return Figure("xor", "Decision function of the best trained 2-hidden-unit tanh net on XOR "
                   "(black: decision boundary). A single linear threshold unit gets at most 3 of "
                   "the 4 points (exhaustive LP check).", fig)
 
 
-def figures(res: Results, cfg: Config) -> list[Figure]:
+def figures(res, cfg: Config) -> list[Figure]:
     """The report's figures, drawn from stored results only."""
     return [_error_figure(res), _fits_figure(res, cfg), _xor_figure(res)]

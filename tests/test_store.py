@@ -1,5 +1,5 @@
-"""store: atomic save/load round trips, corruption detection, cleanup of killed runs, and
-run_and_store's reuse of stored results."""
+"""store: atomic save/load round trips, corruption detection, cleanup of killed runs; and the
+DataFrame codec of checkpoints."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nntheory import store
-from nntheory.study import Results, config_hash
+from nntheory import checkpoint, provenance, store
+from nntheory.config import config_hash
+from nntheory.study import Results
 
 STUDY = "fake"
 
@@ -32,12 +33,11 @@ def make_results(scale: float = 1.0) -> Results:
         },
         arrays={"curve": scale * np.arange(6.0).reshape(2, 3), "ints": np.array([1, 2, 3]),
                 "flag": np.array(True)},
-        metrics={"slope": -0.5 * scale, "acc": 1.0, "missing": float("nan")},
     )
 
 
 def save_one(root, cfg=Cfg(), seed=0, results=None):
-    meta = store.make_meta(STUDY, "quick", cfg, seed, 1.25)
+    meta = provenance.make_meta(STUDY, "quick", cfg, seed, 1.25, "f" * 16)
     return store.save(root, results or make_results(), meta), meta
 
 
@@ -49,9 +49,6 @@ def assert_results_equal(a: Results, b: Results):
     for k in a.arrays:
         np.testing.assert_array_equal(a.arrays[k], b.arrays[k])
         assert a.arrays[k].dtype == b.arrays[k].dtype
-    assert a.metrics.keys() == b.metrics.keys()
-    for k in a.metrics:
-        np.testing.assert_equal(a.metrics[k], b.metrics[k])
 
 
 # --------------------------------------------------------------------------------------------
@@ -60,19 +57,18 @@ def assert_results_equal(a: Results, b: Results):
 
 
 def test_round_trip(tmp_path):
-    """save then load returns the same tables, arrays (dtypes kept) and metrics (NaN kept),
-    and the provenance block written by make_meta."""
+    """save then load returns the same tables and arrays (dtypes kept), and the provenance
+    block written by make_meta; no metrics are stored (they are derived at load time)."""
     path, meta = save_one(tmp_path)
     assert path == store.result_dir(tmp_path, STUDY, config_hash(STUDY, Cfg()), 0)
-    assert sorted(p.name for p in path.iterdir()) == ["arrays.npz", "meta.json",
-                                                      "metrics.json", "tables"]
+    assert sorted(p.name for p in path.iterdir()) == ["arrays.npz", "meta.json", "tables"]
     res, meta2 = store.load(tmp_path, STUDY, Cfg(), 0)
     assert_results_equal(res, make_results())
     assert {k: v for k, v in meta2.items() if k != "contents"} == meta
     assert meta2["contents"] == dict(tables=sorted(make_results().tables),
                                      arrays=sorted(make_results().arrays))
-    for key in ("study", "profile", "config", "config_hash", "seed", "git_commit", "versions",
-                "device", "wall_time_s", "created_utc"):
+    for key in ("format", "study", "profile", "config", "config_hash", "seed", "git_commit",
+                "versions", "device", "wall_time_s", "created_utc", "code_fingerprint"):
         assert key in meta2
     assert meta2["config"] == {"n": 3, "widths": [2, 4]}
     assert meta2["wall_time_s"] == 1.25
@@ -82,10 +78,10 @@ def test_round_trip(tmp_path):
 
 
 def test_round_trip_empty_results(tmp_path):
-    """Results with no tables, arrays or metrics round-trip too."""
+    """Results with no tables or arrays round-trip too."""
     save_one(tmp_path, results=Results())
     res, _ = store.load(tmp_path, STUDY, Cfg(), 0)
-    assert res.tables == {} and res.arrays == {} and res.metrics == {}
+    assert res.tables == {} and res.arrays == {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,17 +112,13 @@ def corrupt(path, name, content: bytes | None):
         ("meta.json", b"[1, 2]", "meta.json"),
         ("meta.json", b"\xff\xfe", "meta.json"),
         ("meta.json", None, "meta.json"),
-        ("metrics.json", b"{not json", "metrics.json"),
-        ("metrics.json", b'{"slope": "steep"}', "metrics.json"),
-        ("metrics.json", b"[0.5]", "metrics.json"),
-        ("metrics.json", None, "metrics.json"),
         ("arrays.npz", b"garbage, not a zip file", "arrays.npz"),
         ("arrays.npz", None, "arrays.npz"),
     ],
 )
 def test_load_corrupt_files(tmp_path, name, content, fragment):
-    """A missing, unparsable or ill-typed meta.json / metrics.json / arrays.npz is a
-    StoreError naming the file."""
+    """A missing, unparsable or ill-typed meta.json / arrays.npz is a StoreError naming the
+    file."""
     path, _ = save_one(tmp_path)
     corrupt(path, name, content)
     with pytest.raises(store.StoreError, match=fragment):
@@ -158,7 +150,9 @@ def test_load_meta_of_another_config(tmp_path):
     is a StoreError, not a silent load of the wrong results."""
     path, _ = save_one(tmp_path, cfg=Cfg(n=3))
     other = Cfg(n=4)
-    path.rename(store.result_dir(tmp_path, STUDY, config_hash(STUDY, other), 0))
+    target = store.result_dir(tmp_path, STUDY, config_hash(STUDY, other), 0)
+    target.parent.mkdir(parents=True)
+    path.rename(target)
     with pytest.raises(store.StoreError, match="another config"):
         store.load(tmp_path, STUDY, other, 0)
 
@@ -208,17 +202,17 @@ def boom(*args, **kwargs):
 
 @pytest.mark.parametrize(
     "target,attr",
-    [(np, "savez"), (pd.DataFrame, "to_parquet"), (store, "_write_bytes"), (store.os, "rename")],
+    [(np, "savez"), (pd.DataFrame, "to_parquet"), (store, "write_bytes"), (store.os, "rename")],
 )
 def test_failed_save_leaves_nothing(tmp_path, monkeypatch, target, attr):
     """An exception mid-save (writing a table, the arrays, any file, or the final rename)
     propagates and leaves neither the final folder nor a .tmp-* folder."""
-    meta = store.make_meta(STUDY, "quick", Cfg(), 0, 0.0)
+    meta = provenance.make_meta(STUDY, "quick", Cfg(), 0, 0.0, "f" * 16)
     monkeypatch.setattr(target, attr, boom)
     with pytest.raises(Boom):
         store.save(tmp_path, make_results(), meta)
     monkeypatch.undo()
-    d = tmp_path / STUDY
+    d = store.config_dir(tmp_path, STUDY, meta["config_hash"])
     assert list(d.iterdir()) == []
     assert not store.exists(tmp_path, STUDY, config_hash(STUDY, Cfg()), 0)
 
@@ -232,8 +226,9 @@ def test_failed_save_keeps_previous_result(tmp_path, monkeypatch):
     monkeypatch.undo()
     res, _ = store.load(tmp_path, STUDY, Cfg(), 0)
     assert_results_equal(res, make_results())
-    assert [p.name for p in (tmp_path / STUDY).iterdir()] == [
-        store.result_dir(tmp_path, STUDY, config_hash(STUDY, Cfg()), 0).name]
+    h = config_hash(STUDY, Cfg())
+    assert [p.name for p in store.config_dir(tmp_path, STUDY, h).iterdir()] == [
+        store.result_dir(tmp_path, STUDY, h, 0).name]
 
 
 def test_save_replaces_existing(tmp_path):
@@ -246,7 +241,7 @@ def test_save_replaces_existing(tmp_path):
     assert path2 == path
     res, _ = store.load(tmp_path, STUDY, Cfg(), 0)
     assert_results_equal(res, new)
-    assert sorted(p.name for p in (tmp_path / STUDY).iterdir()) == [path.name]
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
 
 
 def test_clean_stale(tmp_path):
@@ -254,88 +249,18 @@ def test_clean_stale(tmp_path):
     final folder and other keys' temporary folders alone."""
     path, meta = save_one(tmp_path)
     h = meta["config_hash"]
-    d = tmp_path / STUDY
-    for name in (f".tmp-{h}-seed0-aaaa1111", f".tmp-{h}-seed0-bbbb2222", f".old-{h}-seed0-cc",
-                 f".tmp-{h}-seed1-dddd4444", ".tmp-000000000000-seed0-eeee5555"):
-        (d / name).mkdir()
-        (d / name / "arrays.npz").write_bytes(b"partial")
+    d = store.config_dir(tmp_path, STUDY, h)
+    other = store.config_dir(tmp_path, STUDY, "000000000000")
+    other.mkdir()
+    for folder in (d / ".tmp-seed0-aaaa1111", d / ".tmp-seed0-bbbb2222", d / ".old-seed0-cc",
+                   d / ".tmp-seed1-dddd4444", other / ".tmp-seed0-eeee5555"):
+        folder.mkdir()
+        (folder / "arrays.npz").write_bytes(b"partial")
     assert store.clean_stale(tmp_path, STUDY, h, 0) == 3
-    assert sorted(p.name for p in d.iterdir()) == sorted(
-        [path.name, f".tmp-{h}-seed1-dddd4444", ".tmp-000000000000-seed0-eeee5555"])
+    assert sorted(p.name for p in d.iterdir()) == sorted([path.name, ".tmp-seed1-dddd4444"])
+    assert [p.name for p in other.iterdir()] == [".tmp-seed0-eeee5555"]
     assert store.clean_stale(tmp_path, STUDY, h, 0) == 0
     store.load(tmp_path, STUDY, Cfg(), 0)
-
-
-# --------------------------------------------------------------------------------------------
-# run_and_store
-# --------------------------------------------------------------------------------------------
-
-
-class FakeStudy:
-    """The slice of a Study that run_and_store uses: a name and run(cfg, key)."""
-
-    name = STUDY
-
-    def __init__(self):
-        self.calls = []
-
-    def run(self, cfg, key):
-        self.calls.append((cfg, np.asarray(key).tolist()))
-        return make_results(scale=float(cfg.n))
-
-
-def test_run_and_store_reuses_and_forces(tmp_path):
-    """The first call runs and stores; the second reuses without running; force=True runs
-    again; another seed is another result, run with that seed's key."""
-    s, cfg = FakeStudy(), Cfg()
-    first = store.run_and_store(s, cfg, 0, root=tmp_path, profile="quick")
-    assert not first.reused and len(s.calls) == 1
-    assert first.path == store.result_dir(tmp_path, STUDY, config_hash(STUDY, cfg), 0)
-    assert first.meta["profile"] == "quick"
-
-    second = store.run_and_store(s, cfg, 0, root=tmp_path, profile="quick")
-    assert second.reused and len(s.calls) == 1
-    assert_results_equal(second.results, first.results)
-    assert second.meta == first.meta
-
-    third = store.run_and_store(s, cfg, 0, root=tmp_path, profile="quick", force=True)
-    assert not third.reused and len(s.calls) == 2
-
-    other = store.run_and_store(s, cfg, 1, root=tmp_path, profile=None)
-    assert not other.reused and len(s.calls) == 3
-    assert s.calls[2][1] != s.calls[0][1]  # PRNGKey(1) vs PRNGKey(0)
-    assert other.path != first.path
-
-    changed = store.run_and_store(s, Cfg(n=5), 0, root=tmp_path, profile=None)
-    assert not changed.reused and len(s.calls) == 4
-    assert changed.results.metrics["slope"] == -2.5
-
-
-def test_run_and_store_cleans_stale_and_reruns_corrupt_with_force(tmp_path):
-    """A killed run's .tmp-* folder is removed by the next run; a corrupt stored result is a
-    StoreError without force and is rewritten with force."""
-    s, cfg = FakeStudy(), Cfg()
-    h = config_hash(STUDY, cfg)
-    stale = tmp_path / STUDY / f".tmp-{h}-seed0-deadbeef"
-    stale.mkdir(parents=True)
-    out = store.run_and_store(s, cfg, 0, root=tmp_path, profile=None)
-    assert not stale.exists()
-    (out.path / "metrics.json").write_text("{broken")
-    with pytest.raises(store.StoreError):
-        store.run_and_store(s, cfg, 0, root=tmp_path, profile=None)
-    assert len(s.calls) == 1
-    again = store.run_and_store(s, cfg, 0, root=tmp_path, profile=None, force=True)
-    assert not again.reused and len(s.calls) == 2
-    store.load(tmp_path, STUDY, cfg, 0)
-
-
-@pytest.mark.parametrize("seed", [-1, True, 1.5, "0"])
-def test_run_and_store_bad_seed(tmp_path, seed):
-    """The seed must be a non-negative int (not a bool); nothing runs otherwise."""
-    s = FakeStudy()
-    with pytest.raises(ValueError, match="seed"):
-        store.run_and_store(s, Cfg(), seed, root=tmp_path, profile=None)
-    assert s.calls == []
 
 
 # --------------------------------------------------------------------------------------------
@@ -361,8 +286,8 @@ def test_failed_publish_restores_previous_result(tmp_path, monkeypatch):
     monkeypatch.setattr(store.os, "rename", real_rename)
     res, _ = store.load(tmp_path, STUDY, Cfg(), 0)
     assert_results_equal(res, make_results())
-    assert not list((tmp_path / STUDY).glob(".old-*")) and not list(
-        (tmp_path / STUDY).glob(".tmp-*"))
+    assert not list((tmp_path / STUDY).glob("*/.old-*")) and not list(
+        (tmp_path / STUDY).glob("*/.tmp-*"))
 
 
 def test_object_arrays_are_refused_at_save(tmp_path):
@@ -370,7 +295,7 @@ def test_object_arrays_are_refused_at_save(tmp_path):
     res = Results(arrays={"o": np.array([{"x": 1}], dtype=object)})
     with pytest.raises(ValueError, match="not objects: o"):
         save_one(tmp_path, results=res)
-    assert not (tmp_path / STUDY).exists() or not any((tmp_path / STUDY).iterdir())
+    assert not list((tmp_path / STUDY).glob("*/*"))
 
 
 @pytest.mark.parametrize("victim", ["tables/errors.parquet", "arrays.npz"])
@@ -412,9 +337,9 @@ def test_frame_arrays_round_trip_exactly():
         "obj": pd.Series(["a", "bé", "ccc"], dtype=object),
     })
     df = df[["est", "err", "width", "obj", "diverged", "f32", "small"]]  # order kept, not sorted
-    arrays = store.frame_arrays(df, "t")
+    arrays = checkpoint.frame_arrays(df, "t")
     assert not any(v.dtype.hasobject for v in arrays.values())
-    back = store.arrays_frame(_through_npz(arrays), "t")
+    back = checkpoint.arrays_frame(_through_npz(arrays), "t")
     pd.testing.assert_frame_equal(back, df, check_exact=True)
     assert list(back.columns) == list(df.columns)
     assert back.dtypes.to_dict() == df.dtypes.to_dict()
@@ -426,12 +351,12 @@ def test_frame_arrays_empty_frames_and_shared_checkpoints():
                           "s": pd.Series([], dtype=str)})
     none = pd.DataFrame()
     rows_only = pd.DataFrame(index=range(3))
-    arrays = {**store.frame_arrays(empty, "e"), **store.frame_arrays(none, "n"),
-              **store.frame_arrays(rows_only, "r"), "x": np.asarray(2.5)}
+    arrays = {**checkpoint.frame_arrays(empty, "e"), **checkpoint.frame_arrays(none, "n"),
+              **checkpoint.frame_arrays(rows_only, "r"), "x": np.asarray(2.5)}
     back = _through_npz(arrays)
-    pd.testing.assert_frame_equal(store.arrays_frame(back, "e"), empty, check_exact=True)
+    pd.testing.assert_frame_equal(checkpoint.arrays_frame(back, "e"), empty, check_exact=True)
     for df, prefix in ((none, "n"), (rows_only, "r")):  # no columns: only the row count
-        out = store.arrays_frame(back, prefix)
+        out = checkpoint.arrays_frame(back, prefix)
         assert list(out.columns) == [] and len(out) == len(df)
     assert float(back["x"]) == 2.5
 
@@ -447,4 +372,4 @@ def test_frame_arrays_empty_frames_and_shared_checkpoints():
 ])
 def test_frame_arrays_rejects_what_it_cannot_restore(df, error):
     with pytest.raises(error):
-        store.frame_arrays(df, "t")
+        checkpoint.frame_arrays(df, "t")

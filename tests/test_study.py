@@ -1,342 +1,21 @@
-"""study: claims and verdicts, config coercion, --set parsing, config files, overrides,
-hashes, and the study registry."""
+"""The study registry: built-in studies, ./studies of the working directory, studies of
+other installed distributions (entry points), and `nntheory new`."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
-import typing
+import os
+import subprocess
+import sys
+import textwrap
 
 import pytest
 
 from nntheory import study
-from nntheory.study import Claim
-
-
-def claim(op, expected, tolerance=0.0, measured="m"):
-    return Claim("c1", "a statement", "Paper 2000, Fig. 1", measured, op, expected, tolerance)
-
-
-# --------------------------------------------------------------------------------------------
-# Claim.check
-# --------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "op,expected,tol,m,passed",
-    [
-        ("<=", 1.0, 0.0, 0.5, True),
-        ("<=", 1.0, 0.0, 1.0, True),  # boundary
-        ("<=", 1.0, 0.0, 1.0000001, False),
-        ("<=", 1.0, 0.5, 1.5, True),  # boundary with tolerance
-        ("<=", 1.0, 0.5, 1.5000001, False),
-        ("<=", 1.0, 0.0, -math.inf, True),
-        (">=", 1.0, 0.0, 1.0, True),
-        (">=", 1.0, 0.0, 0.9999999, False),
-        (">=", 1.0, 0.25, 0.75, True),
-        (">=", 1.0, 0.25, 0.7499999, False),
-        (">=", 1.0, 0.0, math.inf, True),
-        ("==", 2.0, 0.0, 2.0, True),
-        ("==", 2.0, 0.0, 2.0000001, False),
-        ("==", 2.0, 0.5, 2.5, True),
-        ("==", 2.0, 0.5, 1.5, True),
-        ("==", 2.0, 0.5, 1.4999999, False),
-        ("==", 2.0, 0.5, 2.5000001, False),
-        ("==", -0.5, 0.125, -0.375, True),
-        ("between", (1.0, 2.0), 0.0, 1.0, True),
-        ("between", (1.0, 2.0), 0.0, 2.0, True),
-        ("between", (1.0, 2.0), 0.0, 1.5, True),
-        ("between", (1.0, 2.0), 0.0, 0.9999999, False),
-        ("between", (1.0, 2.0), 0.0, 2.0000001, False),
-        ("between", (1.0, 2.0), 0.5, 0.5, True),
-        ("between", (1.0, 2.0), 0.5, 2.5, True),
-        ("between", (1.0, 2.0), 0.5, 0.4999999, False),
-        ("between", (1.0, 2.0), 0.5, 2.5000001, False),
-        ("==", 1.0, 0.5, math.inf, False),
-    ],
-)
-def test_claim_check(op, expected, tol, m, passed):
-    """Each op's verdict, including values exactly on (and just past) the tolerance edge."""
-    v = claim(op, expected, tol).check({"m": m, "other": 0.0})
-    assert v.passed is passed
-    assert v.measured == m
-    assert v.detail == ""
-
-
-@pytest.mark.parametrize("op,expected", [("<=", 1.0), (">=", 1.0), ("==", 1.0),
-                                         ("between", (0.0, 2.0))])
-def test_nan_measured_fails(op, expected):
-    """A NaN measurement fails every op, even with a huge tolerance, and says why."""
-    v = claim(op, expected, 1e9).check({"m": math.nan})
-    assert v.passed is False
-    assert math.isnan(v.measured)
-    assert "NaN" in v.detail
-
-
-def test_missing_metric_fails():
-    """A metric the study did not measure fails the claim, naming the metric."""
-    v = claim("<=", 1.0, measured="slope").check({"m": 0.0})
-    assert v.passed is False
-    assert math.isnan(v.measured)
-    assert "'slope'" in v.detail
-
-
-def test_claim_built_to_fail_fails():
-    """A claim contradicting its measurement fails, and check_claims keeps the order."""
-    good = claim(">=", 0.0)
-    bad = Claim("c2", "slope is -1/2", "Barron 1993", "m", "==", -0.5, 0.1)
-    verdicts = study.check_claims([good, bad], {"m": 3.0})
-    assert [v.passed for v in verdicts] == [True, False]
-    assert [v.claim.id for v in verdicts] == ["c1", "c2"]
-
-
-def test_verdict_row_and_expected_text():
-    """A verdict's row carries the claim's fields; expected_text renders op and tolerance."""
-    c = Claim("c9", "s", "src", "m", "between", (0.25, 0.5), 0.125, note="why")
-    row = c.check({"m": 0.3}).as_row()
-    assert row["id"] == "c9" and row["passed"] is True and row["note"] == "why"
-    assert row["expected"] == "in [0.25, 0.5] (tolerance 0.125)"
-    assert claim("<=", 2.0).expected_text == "≤ 2"
-    assert claim("==", -0.5, 0.1).expected_text == "= -0.5 (tolerance 0.1)"
-
-
-def test_check_accepts_numpy_scalars():
-    """Metrics may be numpy scalars; the verdict's measured value is a float."""
-    import numpy as np
-
-    v = claim("<=", 1.0).check({"m": np.float32(0.5)})
-    assert v.passed is True and isinstance(v.measured, float)
-
-
-@pytest.mark.parametrize(
-    "op,expected,tol,fragment",
-    [
-        ("<", 1.0, 0.0, "unknown op '<'"),
-        ("approx", 1.0, 0.0, "unknown op"),
-        ("between", 1.0, 0.0, "pair"),
-        ("between", [0.0, 1.0], 0.0, "pair"),
-        ("<=", (0.0, 1.0), 0.0, "pair"),
-        ("<=", 1.0, -0.1, "tolerance"),
-        ("==", 1.0, math.nan, "tolerance"),
-    ],
-)
-def test_claim_construction_errors(op, expected, tol, fragment):
-    """A bad op, a 'between' without a (low, high) tuple (or a pair for another op), or a
-    negative/NaN tolerance raises ValueError naming the claim."""
-    with pytest.raises(ValueError) as info:
-        Claim("bad1", "s", "src", "m", op, expected, tol)
-    assert fragment in str(info.value)
-    assert "bad1" in str(info.value)
-
-
-# --------------------------------------------------------------------------------------------
-# coerce
-# --------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "tp,value,expected",
-    [
-        (int, 3, 3),
-        (int, -2, -2),
-        (float, 2.5, 2.5),
-        (float, 3, 3.0),
-        (str, "relu", "relu"),
-        (bool, True, True),
-        (bool, False, False),
-        (tuple[int, ...], [2, 4], (2, 4)),
-        (tuple[int, ...], (2, 4), (2, 4)),
-        (tuple[int, ...], [], ()),
-        (tuple[float, ...], [1, 2.5], (1.0, 2.5)),
-        (tuple[str, ...], ["relu", "tanh"], ("relu", "tanh")),
-        (int | None, None, None),
-        (int | None, 4, 4),
-        (typing.Optional[float], None, None),  # noqa: UP045 (typing.Union form)
-        (typing.Optional[float], 1, 1.0),  # noqa: UP045
-        (str | None, "x", "x"),
-    ],
-)
-def test_coerce_accepts(tp, value, expected):
-    """Values of the declared type pass through (lists become tuples, ints become floats)."""
-    out = study.coerce("field", tp, value)
-    assert out == expected
-    assert type(out) is type(expected)
-    if isinstance(out, tuple):
-        assert all(type(a) is type(b) for a, b in zip(out, expected, strict=True))
-
-
-@pytest.mark.parametrize(
-    "tp,value",
-    [
-        (int, True),
-        (int, "3"),
-        (int, 2.5),
-        (int, None),
-        (float, True),
-        (float, "1e-3"),
-        (bool, 1),
-        (bool, "true"),
-        (str, 3),
-        (str, ["a"]),
-        (tuple[int, ...], [1, "a"]),
-        (tuple[int, ...], [1, True]),
-        (tuple[int, ...], 3),
-        (tuple[str, ...], "relu"),
-        (int | None, "x"),
-        (float | None, True),
-    ],
-)
-def test_coerce_rejects(tp, value):
-    """Anything else raises TypeError naming the field and the bad value."""
-    with pytest.raises(TypeError) as info:
-        study.coerce("my_field", tp, value)
-    assert "my_field" in str(info.value)
-
-
-def test_coerce_unsupported_type():
-    """A field type the config system does not support raises TypeError."""
-    with pytest.raises(TypeError, match="unsupported"):
-        study.coerce("f", dict, {})
-
-
-# --------------------------------------------------------------------------------------------
-# parse_set
-# --------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "item,expected",
-    [
-        ("steps=10", ("steps", 10)),
-        (" steps = 10 ", ("steps", 10)),
-        ("widths=[2,4]", ("widths", [2, 4])),
-        ("widths=[2, 4]", ("widths", [2, 4])),
-        ('activations=["relu"]', ("activations", ["relu"])),
-        ('name="relu"', ("name", "relu")),
-        ("name=relu", ("name", "relu")),
-        ("name=leaky_relu", ("name", "leaky_relu")),
-        ("lr=1e-3", ("lr", 1e-3)),
-        ("lr=0.5", ("lr", 0.5)),
-        ("flag=true", ("flag", True)),
-        ('x="a=b"', ("x", "a=b")),  # split at the first '=' only
-        ("lr=.5", ("lr", 0.5)),  # numbers TOML spells differently are still numbers
-        ("lr=5.", ("lr", 5.0)),
-    ],
-)
-def test_parse_set(item, expected):
-    """FIELD=VALUE parses VALUE as TOML, a bare word as a string."""
-    assert study.parse_set(item) == expected
-
-
-@pytest.mark.parametrize("item", ["x=[1,", "steps", "=3", "name=", "name=two words", "x=[1, 2"])
-def test_parse_set_rejects(item):
-    """Malformed values, a missing '=' and an empty field name raise ValueError."""
-    with pytest.raises(ValueError, match="--set"):
-        study.parse_set(item)
-
-
-# --------------------------------------------------------------------------------------------
-# config files, overrides, hashes
-# --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Cfg:
-    steps: int = 10
-    lr: float = 0.1
-    widths: tuple[int, ...] = (2, 4)
-    name: str = "relu"
-    limit: int | None = None
-
-    def __post_init__(self):
-        if self.steps < 1:
-            raise ValueError(f"steps must be positive, got {self.steps}")
-
-
-def test_load_config_file(tiny_toml):
-    """A TOML file of overrides loads as a flat dict of parsed values."""
-    loaded = study.load_config_file(tiny_toml)
-    assert loaded["widths"] == [2, 16]
-    assert loaded["activations"] == ["tanh", "relu", "poly2"]
-    assert loaded["steps"] == 200 and isinstance(loaded["steps"], int)
-    p = tiny_toml.with_name("small.toml")
-    p.write_text('steps = 10\nlr = 1e-3\nname = "relu"\nflag = false\n')
-    assert study.load_config_file(str(p)) == dict(steps=10, lr=1e-3, name="relu", flag=False)
-
-
-def test_load_config_file_invalid_toml(tmp_path):
-    """Invalid TOML raises ValueError naming the file."""
-    p = tmp_path / "bad.toml"
-    p.write_text("steps = [1,\n")
-    with pytest.raises(ValueError, match="not valid TOML") as info:
-        study.load_config_file(p)
-    assert "bad.toml" in str(info.value)
-
-
-def test_load_config_file_not_utf8(tmp_path):
-    """A binary file raises ValueError, not UnicodeDecodeError."""
-    p = tmp_path / "bin.toml"
-    p.write_bytes(b"\xff\xfe\x00steps = 1")
-    with pytest.raises(ValueError, match="UTF-8"):
-        study.load_config_file(p)
-
-
-@pytest.mark.parametrize("name", ["missing.toml", "."])
-def test_load_config_file_missing(tmp_path, name):
-    """A missing path (or a directory) raises ValueError saying it was not found."""
-    with pytest.raises(ValueError, match="not found"):
-        study.load_config_file(tmp_path / name)
-
-
-def test_override_applies_and_coerces():
-    """override returns a new config with coerced values; the original is unchanged."""
-    base = Cfg()
-    new = study.override(base, {"widths": [8, 16], "lr": 1, "limit": 3})
-    assert new == Cfg(widths=(8, 16), lr=1.0, limit=3)
-    assert isinstance(new.lr, float)
-    assert base == Cfg()
-
-
-def test_override_unknown_field_lists_allowed():
-    """An unknown field raises ValueError naming it and every allowed field."""
-    with pytest.raises(ValueError) as info:
-        study.override(Cfg(), {"step": 5})
-    msg = str(info.value)
-    assert "'step'" in msg
-    for f in ("steps", "lr", "widths", "name", "limit"):
-        assert f in msg
-
-
-def test_override_wrong_type_and_invalid_value():
-    """A wrong type raises TypeError naming the field; a valid type with an invalid value
-    raises the config's own ValueError."""
-    with pytest.raises(TypeError, match="widths"):
-        study.override(Cfg(), {"widths": [2, "4"]})
-    with pytest.raises(ValueError, match="steps must be positive"):
-        study.override(Cfg(), {"steps": 0})
-
-
-def test_config_hash_stable_and_sensitive():
-    """The hash is 12 hex digits, the same for equal configs and across calls, and changes
-    with any field or with the study name."""
-    h = study.config_hash("s", Cfg())
-    assert len(h) == 12 and all(c in "0123456789abcdef" for c in h)
-    assert study.config_hash("s", Cfg()) == h
-    assert study.config_hash("s", study.override(Cfg(), {"widths": [2, 4]})) == h
-    others = {
-        study.config_hash("s", Cfg(steps=11)),
-        study.config_hash("s", Cfg(lr=0.2)),
-        study.config_hash("s", Cfg(widths=(4, 2))),
-        study.config_hash("s", Cfg(limit=0)),
-        study.config_hash("t", Cfg()),
-    }
-    assert h not in others and len(others) == 5
-
-
-def test_config_dict_is_json_primitives():
-    """config_dict turns tuples into lists."""
-    assert study.config_dict(Cfg()) == dict(steps=10, lr=0.1, widths=[2, 4], name="relu",
-                                            limit=None)
+from nntheory.claims import Claim
+from nntheory.config import load_config_file
 
 
 # --------------------------------------------------------------------------------------------
@@ -365,7 +44,7 @@ def test_get_study_universal_approximation(ua):
     assert ua.name == "universal_approximation"
     for attr in study.REQUIRED:
         assert hasattr(ua.module, attr)
-    assert set(ua.profiles) >= {"quick", "full"}
+    assert set(ua.profiles) >= {"test", "quick", "full"}
     for name in ua.profiles:
         cfg = ua.PROFILES[name]
         assert isinstance(cfg, ua.Config)
@@ -379,9 +58,9 @@ def test_get_study_universal_approximation(ua):
 def test_study_config_overrides(ua, tiny_toml):
     """Study.config applies a config file's overrides (TOML lists become tuples) and rejects
     an unknown profile naming the allowed ones."""
-    cfg = ua.config("quick", study.load_config_file(tiny_toml))
+    cfg = ua.config("quick", load_config_file(tiny_toml))
     assert cfg.widths == (2, 16) and cfg.activations == ("tanh", "relu", "poly2")
-    with pytest.raises(ValueError, match="quick, full"):
+    with pytest.raises(ValueError, match="test, quick, full"):
         ua.config("huge")
 
 
@@ -405,3 +84,135 @@ def test_ua_config_rejects_bad_values(ua, kwargs, fragment):
     with pytest.raises(ValueError) as info:
         ua.Config(**kwargs)
     assert fragment in str(info.value)
+
+
+# --------------------------------------------------------------------------------------------
+# studies kept elsewhere
+# --------------------------------------------------------------------------------------------
+
+TINY = textwrap.dedent('''
+    """A tiny study shipped by another distribution."""
+    from dataclasses import dataclass
+    import jax
+    from nntheory.claims import Claim
+    from nntheory.config import StudyConfig, field, positive
+    from nntheory.study import Sweep
+
+    TITLE = "Tiny external study"
+
+    @dataclass(frozen=True)
+    class Config(StudyConfig):
+        n: int = field(3, positive)
+
+    PROFILES = {"test": Config(replicates=2), "quick": Config(), "full": Config(replicates=10)}
+
+    def point(cfg, key, *, i):
+        return dict(u=float(jax.random.uniform(key)))
+
+    SWEEPS = {"draws": Sweep(point, grid=lambda c: dict(i=list(range(c.n))))}
+
+    def metrics(tables, arrays, cfg):
+        return dict(mean=float(tables["draws"]["u"].mean()))
+
+    CLAIMS = (Claim("mean_in_unit_interval", "The mean of uniforms lies in [0, 1].",
+                    "the uniform law", "mean", "between", (0.0, 1.0)),)
+
+    def figures(res, cfg):
+        import matplotlib.pyplot as plt
+        from nntheory.report import Figure
+        fig, ax = plt.subplots()
+        ax.plot(res.tables["draws"]["u"].to_numpy())
+        return [Figure("draws", "The draws.", fig)]
+''')
+
+
+def _cli(args, cwd, env=None):
+    return subprocess.run([sys.executable, "-m", "nntheory.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, NNTHEORY_PROGRESS="0", **(env or {})))
+
+
+@pytest.mark.slow
+def test_study_of_another_installed_distribution(tmp_path):
+    """A distribution built here, declaring the entry point nntheory.studies, is found and runs
+    through run, claims and report."""
+    dist = tmp_path / "dist"
+    (dist / "tinystudy").mkdir(parents=True)
+    (dist / "tinystudy" / "__init__.py").write_text("")
+    (dist / "tinystudy" / "study.py").write_text(TINY)
+    (dist / "pyproject.toml").write_text(textwrap.dedent("""
+        [build-system]
+        requires = ["setuptools"]
+        build-backend = "setuptools.build_meta"
+        [project]
+        name = "tinystudy"
+        version = "0.1"
+        [project.entry-points."nntheory.studies"]
+        tiny_external = "tinystudy.study"
+        [tool.setuptools]
+        packages = ["tinystudy"]
+    """))
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                    "--no-build-isolation", "--target", str(site), str(dist)], check=True,
+                   capture_output=True, timeout=300)
+    env = dict(PYTHONPATH=str(site))
+    listed = _cli(["list"], tmp_path, env)
+    assert "tiny_external" in listed.stdout and "Tiny external study" in listed.stdout
+    assert _cli(["run", "tiny_external", "--profile", "test"], tmp_path, env).returncode == 0
+    claims = _cli(["claims", "tiny_external", "--profile", "test", "--json"], tmp_path, env)
+    assert claims.returncode == 0, claims.stderr
+    assert json.loads(claims.stdout)["claims"][0]["verdict"] == "holds"
+    rep = _cli(["report", "tiny_external", "--profile", "test"], tmp_path, env)
+    assert rep.returncode == 0, rep.stderr
+    assert (tmp_path / "reports" / "tiny_external" / "report.pdf").stat().st_size > 0
+
+
+def test_studies_folder_of_the_working_directory(tmp_path, monkeypatch):
+    (tmp_path / "studies").mkdir()
+    (tmp_path / "studies" / "local_tiny.py").write_text(TINY)
+    monkeypatch.chdir(tmp_path)
+    assert "local_tiny" in study.study_names()
+    s = study.get_study("local_tiny")
+    assert s.TITLE == "Tiny external study" and s.config("test").replicates == 2
+
+
+def test_studies_are_not_top_level_packages():
+    """The repository's studies are nntheory.studies (no top-level `studies` or `benchmarks`
+    in site-packages)."""
+    import nntheory.studies
+
+    assert "universal_approximation" in study.study_names()
+    assert study.study_modules()["universal_approximation"] == \
+        "nntheory.studies.universal_approximation"
+    assert nntheory.studies.__name__ == "nntheory.studies"
+
+
+@pytest.mark.slow
+def test_new_study_runs_reports_and_checks_out_of_the_box(tmp_path):
+    out = _cli(["new", "my_study"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "studies" / "my_study.py").is_file()
+    assert (tmp_path / "tests" / "test_my_study.py").is_file()
+    assert _cli(["run", "my_study", "--profile", "test"], tmp_path).returncode == 0
+    claims = _cli(["claims", "my_study", "--profile", "test", "--json"], tmp_path)
+    payload = json.loads(claims.stdout)
+    assert [c["id"] for c in payload["claims"]] == ["error_falls_with_width"]
+    rep = _cli(["report", "my_study", "--profile", "test"], tmp_path)
+    assert rep.returncode == 0, rep.stderr
+    test = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "tests/test_my_study.py"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    assert test.returncode == 0, test.stdout + test.stderr
+    again = _cli(["new", "my_study"], tmp_path)
+    assert again.returncode == 2 and "exists" in again.stderr
+
+
+@pytest.mark.parametrize("name", ["My", "1x", "a-b", "class", "universal_approximation"])
+def test_new_rejects_bad_names(tmp_path, name, monkeypatch):
+    from nntheory.scaffold import new_study
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError):
+        new_study(name)
+    assert not (tmp_path / "studies").exists()

@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from pathlib import Path
 
 import jinja2
 
+from nntheory.claims import VERDICT_RULE, judge
+from nntheory.config import config_dict, config_hash
+from nntheory.files import atomic_write
+from nntheory.provenance import code_fingerprint, git_commit
 from nntheory.report.figures import set_theme
+from nntheory.report.ledger import fmt, ledger_json, ledger_rows
 from nntheory.report.mathtext import equation_svg
-from nntheory.study import Study, Verdict
+from nntheory.study import Evidence, Study
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("nntheory.report", "templates"),
@@ -23,84 +26,93 @@ _ENV = jinja2.Environment(
 )
 
 
-def _fmt(x) -> str:
-    if x is None:
-        return "—"
-    if isinstance(x, float):
-        if x != x:
-            return "NaN"
-        return f"{x:.4g}"
-    return str(x)
-
-
-_ENV.filters["fmt"] = _fmt
-
-
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write to a temporary name in the same folder, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data.encode() if isinstance(data, str) else data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+_ENV.filters["fmt"] = fmt
 
 
 def expected_pdf_pages(n_figures: int) -> int:
-    """The layout puts the overview, the claims, each figure, and the provenance on pages of
-    their own; a section that overflows its page shows up as an extra page."""
+    """The layout puts the overview, the claims (with the checks), each figure, and the
+    provenance on pages of their own; a section that overflows its page shows up as an extra
+    page."""
     return 3 + n_figures
 
 
-def render_study(study: Study, cfg, results, meta: dict, verdicts: list[Verdict],
+def _provenance(study: Study, ev: Evidence) -> dict:
+    """What produced the numbers: per replicate, the code fingerprint, commit and wall time;
+    and the code that derives the metrics now."""
+    metas = [ev.metas[s] for s in ev.seeds]
+    fps = sorted({m.get("code_fingerprint", "?") for m in metas})
+    commits = sorted({m.get("git_commit", "?") for m in metas})
+    first = metas[0]
+    return dict(
+        seeds=list(ev.seeds),
+        config_hash=first["config_hash"],
+        fingerprints=fps,
+        current_fingerprint=code_fingerprint(study.module),
+        commits=commits,
+        current_commit=git_commit(),
+        created=sorted({m.get("created_utc", "?") for m in metas}),
+        wall_time_s=round(sum(float(m.get("wall_time_s", 0.0)) for m in metas), 1),
+        resumed=sum(m.get("checkpoints", {}).get("resumed", 0) for m in metas),
+        computed=sum(m.get("checkpoints", {}).get("computed", 0) for m in metas),
+        device=first["device"],
+        versions=first["versions"],
+        replicate_group=first.get("replicate_group"),
+    )
+
+
+def render_study(study: Study, cfg, ev: Evidence, profile: str | None,
                  out_dir: str | Path) -> dict[str, Path]:
-    """Write the study's report; return the paths written (html, pdf, claims)."""
+    """Write the study's report from its stored replicates (metrics and verdicts derived now);
+    return the paths written (html, pdf, claims)."""
     from weasyprint import HTML
 
+    from nntheory.runner import stale_seeds
+
+    judgements = judge(study.CLAIMS, ev.seeds, ev.metrics.to_dict("records"))
+    stale = stale_seeds(study, ev)
+    payload = ledger_json(study.name, profile, ev.seeds, judgements, stale)
     out = Path(out_dir) / study.name
     out.mkdir(parents=True, exist_ok=True)
     set_theme()
-    figures = [(f, f.svg()) for f in study.figures(results, cfg)]
+    figures = [(f, f.svg()) for f in study.figures(ev, cfg)]
     for f, svg in figures:
         atomic_write(out / f"fig-{f.name}.svg", svg)
     equations = [
         dict(svg=equation_svg(tex), caption=caption)
         for tex, caption in getattr(study.module, "EQUATIONS", ())
     ]
+    diverged = (float(ev.metrics["diverged_members"].sum())
+                if "diverged_members" in ev.metrics.columns else None)
     html = _ENV.get_template("study.html").render(
         study=study.name,
         title=study.TITLE,
+        profile=profile,
         summary=getattr(study.module, "SUMMARY", "").strip().split("\n\n"),
         equations=equations,
-        verdicts=[v.as_row() for v in verdicts],
-        n_pass=sum(v.passed for v in verdicts),
+        verdict_rule=VERDICT_RULE,
+        headline=payload["headline"],
+        counts=payload["counts"],
+        claims=ledger_rows(judgements, "claim"),
+        checks=ledger_rows(judgements, "check"),
         figures=[dict(name=f.name, caption=f.caption, svg=svg) for f, svg in figures],
-        config=meta["config"],
-        meta=meta,
-        diverged=results.metrics.get("diverged_members"),
+        config=config_dict(cfg),
+        prov=_provenance(study, ev),
+        stale=stale,
+        diverged=diverged,
         references=getattr(study.module, "REFERENCES", ()),
         css=_ENV.loader.get_source(_ENV, "style.css")[0],
     )
     atomic_write(out / "index.html", html)
     pdf = HTML(string=html, base_url=str(out)).write_pdf()
     atomic_write(out / "report.pdf", pdf)
-    claims = dict(
-        study=study.name, title=study.TITLE, profile=meta.get("profile"),
-        config_hash=meta["config_hash"], seed=meta["seed"],
-        n_figures=len(figures),
-        verdicts=[{k: v for k, v in v.as_row().items()} for v in verdicts],
-    )
-    atomic_write(out / "claims.json", json.dumps(claims, indent=1, default=_fmt))
+    payload.update(title=study.TITLE, config_hash=config_hash(study.name, cfg),
+                   n_figures=len(figures))
+    atomic_write(out / "claims.json", json.dumps(payload, indent=1, allow_nan=False))
     return dict(html=out / "index.html", pdf=out / "report.pdf", claims=out / "claims.json")
 
 
 def render_index(names: list[str], titles: dict[str, str], out_dir: str | Path) -> Path:
-    """``reports/index.html``: every study, with its claim verdicts where its report exists."""
+    """``reports/index.html``: every study, with its ledger counts where its report exists."""
     out = Path(out_dir)
     rows = []
     for name in names:
@@ -111,8 +123,8 @@ def render_index(names: list[str], titles: dict[str, str], out_dir: str | Path) 
                 c = json.loads(p.read_text())
                 row.update(
                     built=True, profile=c.get("profile"), config_hash=c["config_hash"],
-                    seed=c["seed"], verdicts=c["verdicts"],
-                    n_pass=sum(bool(v["passed"]) for v in c["verdicts"]),
+                    seeds=c["seeds"], claims=c["claims"], counts=c["counts"],
+                    headline=c["headline"],
                 )
             except (ValueError, KeyError, TypeError):
                 row.update(error="claims.json is unreadable: rebuild with `nntheory report`")
@@ -132,7 +144,7 @@ def render_benchmarks(payload: dict, out_dir: str | Path) -> Path:
     out = Path(out_dir)
     html = _ENV.get_template("benchmarks.html").render(
         payload=payload, css=_ENV.loader.get_source(_ENV, "style.css")[0],
-        details={r["name"]: json.dumps(r["details"], indent=1, default=_fmt)
+        details={r["name"]: json.dumps(r["details"], indent=1, default=fmt)
                  for r in payload["records"]},
     )
     atomic_write(out / "index.html", html)

@@ -1,0 +1,211 @@
+"""claims: each op's test on one replicate, margins, and the verdict rule over replicates."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from nntheory import claims
+from nntheory.claims import Claim
+
+
+def claim(op, expected, tolerance=0.0, measured="m"):
+    return Claim("c1", "a statement", "Paper 2000, Fig. 1", measured, op, expected, tolerance)
+
+
+# --------------------------------------------------------------------------------------------
+# Claim.check
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "op,expected,tol,m,passed",
+    [
+        ("<=", 1.0, 0.0, 0.5, True),
+        ("<=", 1.0, 0.0, 1.0, True),  # boundary
+        ("<=", 1.0, 0.0, 1.0000001, False),
+        ("<=", 1.0, 0.5, 1.5, True),  # boundary with tolerance
+        ("<=", 1.0, 0.5, 1.5000001, False),
+        ("<=", 1.0, 0.0, -math.inf, True),
+        (">=", 1.0, 0.0, 1.0, True),
+        (">=", 1.0, 0.0, 0.9999999, False),
+        (">=", 1.0, 0.25, 0.75, True),
+        (">=", 1.0, 0.25, 0.7499999, False),
+        (">=", 1.0, 0.0, math.inf, True),
+        ("==", 2.0, 0.0, 2.0, True),
+        ("==", 2.0, 0.0, 2.0000001, False),
+        ("==", 2.0, 0.5, 2.5, True),
+        ("==", 2.0, 0.5, 1.5, True),
+        ("==", 2.0, 0.5, 1.4999999, False),
+        ("==", 2.0, 0.5, 2.5000001, False),
+        ("==", -0.5, 0.125, -0.375, True),
+        ("between", (1.0, 2.0), 0.0, 1.0, True),
+        ("between", (1.0, 2.0), 0.0, 2.0, True),
+        ("between", (1.0, 2.0), 0.0, 1.5, True),
+        ("between", (1.0, 2.0), 0.0, 0.9999999, False),
+        ("between", (1.0, 2.0), 0.0, 2.0000001, False),
+        ("between", (1.0, 2.0), 0.5, 0.5, True),
+        ("between", (1.0, 2.0), 0.5, 2.5, True),
+        ("between", (1.0, 2.0), 0.5, 0.4999999, False),
+        ("between", (1.0, 2.0), 0.5, 2.5000001, False),
+        ("==", 1.0, 0.5, math.inf, False),
+    ],
+)
+def test_claim_check(op, expected, tol, m, passed):
+    """Each op's verdict, including values exactly on (and just past) the tolerance edge."""
+    v = claim(op, expected, tol).check({"m": m, "other": 0.0})
+    assert v.passed is passed
+    assert v.measured == m
+    assert v.detail == ""
+
+
+@pytest.mark.parametrize("op,expected", [("<=", 1.0), (">=", 1.0), ("==", 1.0),
+                                         ("between", (0.0, 2.0))])
+def test_nan_measured_fails(op, expected):
+    """A NaN measurement fails every op, even with a huge tolerance, and says why."""
+    v = claim(op, expected, 1e9).check({"m": math.nan})
+    assert v.passed is False
+    assert math.isnan(v.measured)
+    assert "NaN" in v.detail
+
+
+def test_missing_metric_fails():
+    """A metric the study did not measure fails the claim, naming the metric."""
+    v = claim("<=", 1.0, measured="slope").check({"m": 0.0})
+    assert v.passed is False
+    assert math.isnan(v.measured)
+    assert "'slope'" in v.detail
+
+
+def test_claim_built_to_fail_fails():
+    """A claim contradicting its measurement fails, and judge keeps the order."""
+    good = claim(">=", 0.0)
+    bad = Claim("c2", "slope is -1/2", "Barron 1993", "m", "==", -0.5, 0.1)
+    js = claims.judge([good, bad], [0], [{"m": 3.0}])
+    assert [j.verdict for j in js] == ["holds", "fails"]
+    assert [j.claim.id for j in js] == ["c1", "c2"]
+
+
+def test_expected_text():
+    """expected_text renders op and tolerance."""
+    c = Claim("c9", "s", "src", "m", "between", (0.25, 0.5), 0.125, note="why")
+    assert c.expected_text == "in [0.25, 0.5] (tolerance 0.125)"
+    assert claim("<=", 2.0).expected_text == "≤ 2"
+    assert claim("==", -0.5, 0.1).expected_text == "= -0.5 (tolerance 0.1)"
+
+
+def test_check_accepts_numpy_scalars():
+    """Metrics may be numpy scalars; the verdict's measured value is a float."""
+    import numpy as np
+
+    v = claim("<=", 1.0).check({"m": np.float32(0.5)})
+    assert v.passed is True and isinstance(v.measured, float)
+
+
+@pytest.mark.parametrize(
+    "op,expected,tol,fragment",
+    [
+        ("<", 1.0, 0.0, "unknown op '<'"),
+        ("approx", 1.0, 0.0, "unknown op"),
+        ("between", 1.0, 0.0, "pair"),
+        ("between", [0.0, 1.0], 0.0, "pair"),
+        ("<=", (0.0, 1.0), 0.0, "pair"),
+        ("<=", 1.0, -0.1, "tolerance"),
+        ("==", 1.0, math.nan, "tolerance"),
+    ],
+)
+def test_claim_construction_errors(op, expected, tol, fragment):
+    """A bad op, a 'between' without a (low, high) tuple (or a pair for another op), or a
+    negative/NaN tolerance raises ValueError naming the claim."""
+    with pytest.raises(ValueError) as info:
+        Claim("bad1", "s", "src", "m", op, expected, tol)
+    assert fragment in str(info.value)
+    assert "bad1" in str(info.value)
+
+
+
+
+def test_kind_must_be_claim_or_check():
+    assert Claim("c", "s", "src", "m", "<=", 1.0).kind == "claim"
+    assert Claim("c", "s", "src", "m", "<=", 1.0, kind="check").kind == "check"
+    with pytest.raises(ValueError, match="kind"):
+        Claim("c", "s", "src", "m", "<=", 1.0, kind="identity")
+
+
+# --------------------------------------------------------------------------------------------
+# margins
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("op,expected,tol,m,margin", [
+    ("<=", 1.0, 0.0, 0.75, 0.25),
+    ("<=", 1.0, 0.5, 2.0, -0.5),
+    (">=", 1.0, 0.0, 1.5, 0.5),
+    (">=", 1.0, 0.25, 0.5, -0.25),
+    ("==", 2.0, 0.5, 2.25, 0.25),
+    ("==", 2.0, 0.0, 1.0, -1.0),
+    ("between", (1.0, 2.0), 0.0, 1.25, 0.25),
+    ("between", (1.0, 2.0), 0.0, 1.875, 0.125),
+    ("between", (1.0, 2.0), 0.5, 3.0, -0.5),
+])
+def test_margin_is_the_distance_inside_the_threshold(op, expected, tol, m, margin):
+    c = claim(op, expected, tol)
+    assert c.margin(m) == pytest.approx(margin)
+    assert c.passes(m) is (margin >= 0)
+
+
+# --------------------------------------------------------------------------------------------
+# the verdict rule
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("passes,replicates,verdict", [
+    (5, 5, "holds"), (10, 10, "holds"), (1, 1, "holds"),
+    (4, 5, "fragile"), (3, 5, "fragile"), (2, 5, "fails"), (0, 5, "fails"),
+    (5, 10, "fragile"), (4, 10, "fails"), (9, 10, "fragile"),
+    (1, 2, "fragile"), (0, 2, "fails"), (0, 0, "fails"),
+])
+def test_verdict_rule(passes, replicates, verdict):
+    """holds = every replicate passes; fragile = at least half; fails = fewer than half."""
+    assert claims.verdict(passes, replicates) == verdict
+
+
+def test_verdict_rule_is_stated_as_applied():
+    text = claims.VERDICT_RULE
+    assert "every replicate" in text and "at least half" in text and "fewer than" in text
+
+
+def test_judgement_over_replicates():
+    c = claim("<=", 1.0)
+    j = claims.judge([c], [7, 8, 9, 10, 11], [{"m": v} for v in (0.5, 0.9, 1.2, 0.1, 0.7)])[0]
+    assert (j.passes, j.replicates, j.verdict) == (4, 5, "fragile")
+    assert (j.median, j.low, j.high) == (0.7, 0.1, 1.2)
+    assert j.margin == pytest.approx(0.3) and j.range_kind == "min–max"
+    d = j.as_dict()
+    assert d["per_replicate"][2] == dict(seed=9, measured=1.2, passed=False)
+    assert d["expected"] == 1.0 and d["op"] == "<=" and d["verdict"] == "fragile"
+
+
+def test_judgement_range_is_an_interval_from_ten_replicates():
+    values = np.linspace(0.0, 1.0, 21)
+    j = claims.judge([claim("<=", 2.0)], list(range(21)), [{"m": v} for v in values])[0]
+    assert j.range_kind == "95 % interval"
+    assert j.low == pytest.approx(np.percentile(values, 2.5))
+    assert j.high == pytest.approx(np.percentile(values, 97.5))
+
+
+def test_nan_replicates_fail_and_do_not_enter_the_median():
+    j = claims.judge([claim("<=", 1.0)], [0, 1, 2], [{"m": 0.5}, {"m": math.nan}, {}])[0]
+    assert j.passes == 1 and j.verdict == "fails" and j.median == 0.5
+    assert j.as_dict()["per_replicate"][1]["measured"] is None  # JSON has no NaN
+
+
+def test_headline_counts_claims_not_checks():
+    cs = [claim("<=", 1.0), Claim("k", "s", "src", "m", "==", 0.5, kind="check"),
+          Claim("c3", "s", "src", "m", ">=", 2.0)]
+    js = claims.judge(cs, [0, 1], [{"m": 0.5}, {"m": 0.5}])
+    assert claims.headline(js) == "1 of 2 published claims hold, 0 fragile, 1 fails; 1 of 1 " \
+        "checks hold"
+    assert claims.tally(js, "check") == dict(holds=1, fragile=0, fails=0, total=1)
