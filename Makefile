@@ -3,9 +3,11 @@
 #
 #   make install   create .venv, install nntheory (editable, with dev tools) and neural-tangents
 #   make test      the test suite
-#   make quick     every study at its quick profile, then every report
+#   make quick     every study's quick replicates (R = 5 master seeds), then every report
 #   make <study>   one study (quick) and its report, e.g. `make universal_approximation`
-#   make claims    check every claim against stored quick results (exit 1 if one fails)
+#   make claims    judge every claim over the stored replicates (exit 1 unless all hold)
+#
+# PROFILE=full (R = 10) and SEEDS=9001-9005 (other master seeds) work with every target.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -15,12 +17,15 @@ VENV ?= .venv
 PY := $(if $(VIRTUAL_ENV),$(VIRTUAL_ENV)/bin/python,$(VENV)/bin/python)
 NT := $(PY) -m nntheory.cli
 PROFILE ?= quick
-SEED ?= 0
+SEEDS ?=
+comma := ,
+SEED_ARGS := $(if $(SEEDS),--seeds $(SEEDS))
+SEED_TAG := $(if $(SEEDS),$(subst $(comma),_,$(SEEDS)),default)
 
 STUDIES := $(sort $(basename $(notdir $(filter-out studies/__init__.py,$(wildcard studies/*.py)))))
-# A study's results are stale when its own file or the library changed; reports also depend on
-# the report code. Make keeps one stamp per (study, profile, seed); `nntheory run` itself keeps
-# results per config hash and reuses them, so make passes --force only to replace a stale stamp.
+# A study's results may be stale when its own file or the library changed; reports also depend
+# on the report code. Make keeps one stamp per (study, profile, seeds); `nntheory run` itself
+# reuses each stored replicate whose code fingerprint is current and recomputes the others.
 LIB := $(shell find nntheory -name '*.py' -not -path '*/report/*')
 REPORT_LIB := $(shell find nntheory/report -type f -not -name '*.pyc')
 STAMPS := results/.make
@@ -48,26 +53,26 @@ test: lint
 lint:
 	$(PY) -m ruff check nntheory studies tests benchmarks
 
-$(STAMPS)/%.$(PROFILE).$(SEED): studies/%.py $(LIB)
+$(STAMPS)/%.$(PROFILE).$(SEED_TAG): studies/%.py $(LIB)
 	@mkdir -p $(STAMPS)
-	$(NT) run $* --profile $(PROFILE) --seed $(SEED) $(if $(wildcard $@),--force)
+	$(NT) run $* --profile $(PROFILE) $(SEED_ARGS)
 	@touch $@
 
-reports/%/index.html: $(STAMPS)/%.$(PROFILE).$(SEED) $(REPORT_LIB)
-	$(NT) report $* --profile $(PROFILE) --seed $(SEED)
+reports/%/index.html: $(STAMPS)/%.$(PROFILE).$(SEED_TAG) $(REPORT_LIB)
+	$(NT) report $* --profile $(PROFILE) $(SEED_ARGS)
 
 # Stamps are named as prerequisites (not left intermediate) so make never deletes them.
-$(STUDIES): %: $(STAMPS)/%.$(PROFILE).$(SEED) reports/%/index.html
+$(STUDIES): %: $(STAMPS)/%.$(PROFILE).$(SEED_TAG) reports/%/index.html
 
 # (each `nntheory report STUDY` also rewrites reports/index.html)
-quick: $(STUDIES:%=$(STAMPS)/%.$(PROFILE).$(SEED)) $(STUDIES:%=reports/%/index.html)
+quick: $(STUDIES:%=$(STAMPS)/%.$(PROFILE).$(SEED_TAG)) $(STUDIES:%=reports/%/index.html)
 	@echo "reports: reports/index.html"
 
 reports:
-	$(NT) report --profile $(PROFILE) --seed $(SEED)
+	$(NT) report --profile $(PROFILE) $(SEED_ARGS)
 
 claims:
-	$(NT) claims --profile $(PROFILE) --seed $(SEED)
+	$(NT) claims --profile $(PROFILE) $(SEED_ARGS)
 
 # Benchmarks against peers (PyTorch among them: installed here, not by `make install`).
 bench:

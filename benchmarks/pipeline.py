@@ -1,7 +1,7 @@
 """Benchmark 6: wall time of `make quick`'s work from a clean results store, per study: each
-study's quick run, then its report (HTML and PDF). Target: ≤ 10 minutes in total on a 2-core
-CPU. `make test`'s wall time is measured too (target ≤ 10 minutes), except with ``--quick``
-or NNTHEORY_BENCH_TEST=0."""
+study's quick run (its five replicates), then its report (HTML and PDF). Target: ≤ 15 minutes
+in total on a 2-core CPU. `make test`'s wall time is measured too (target ≤ 10 minutes), except
+with ``--quick`` or NNTHEORY_BENCH_TEST=0."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def run(quick: bool = False) -> Record:
                 per[name]["error"] = (p.stderr or r.stderr).strip()[-300:]
     total = sum(v["seconds"] for v in per.values())
     details = dict(per_study=per, total_s=total)
-    met = total <= 600 and all(v["ok"] for v in per.values())
+    met = total <= 900 and all(v["ok"] for v in per.values())
     if os.environ.get("NNTHEORY_BENCH_TEST", "0" if quick else "1") == "1":
         t0 = time.perf_counter()
         p = subprocess.run(["make", "test"], capture_output=True, text=True)
@@ -46,13 +46,13 @@ def run(quick: bool = False) -> Record:
     return Record(
         name="pipeline",
         description=summary(__doc__),
-        target="≤ 600 s in total (and make test ≤ 600 s when measured)",
-        ratio=600 / total if total else None,
+        target="≤ 900 s in total (and make test ≤ 600 s when measured)",
+        ratio=900 / total if total else None,
         target_met=met,
         timings={k: dict(median_s=v["seconds"], min_s=v["seconds"], max_s=v["seconds"],
                          repeats=1) for k, v in per.items()},
         details=details,
-        note="ratio = 600 s / total (≥ 1 meets the target). One run each: a pipeline is "
+        note="ratio = 900 s / total (≥ 1 meets the target). One run each: a pipeline is "
         "measured once, not as a median. Each study's time is its run plus its report "
         "(details.per_study splits them); every command is a fresh process, as under make.",
         finding=("FAILED: " + ", ".join(k for k, v in per.items() if not v["ok"]) + ". "

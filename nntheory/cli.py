@@ -118,7 +118,11 @@ def _cmd_list(args) -> int:
     from nntheory.study import get_study, study_names
 
     for name in study_names():
-        s = get_study(name)
+        try:
+            s = get_study(name)
+        except Exception as e:  # an external study may fail in any way
+            print(f"{name:28s} does not load: {type(e).__name__}: {e}")
+            continue
         print(f"{name:28s} {len(s.claims):2d} claims {len(s.checks):2d} checks  {s.TITLE}")
     return 0
 
@@ -217,9 +221,19 @@ def _cmd_report(args) -> int:
         paths = render_study(study, cfg, ev, args.profile, args.reports_dir)
         print(f"{name}: {paths['html']} {paths['pdf']}")
     all_names = study_names()
-    index = render_index(all_names, {n: get_study(n).TITLE for n in all_names}, args.reports_dir)
+    index = render_index(all_names, {n: _title(n) for n in all_names}, args.reports_dir)
     print(f"index: {index}")
     return 0
+
+
+def _title(name: str) -> str:
+    """A study's title, or why it does not load (one broken study never hides the others)."""
+    from nntheory.study import get_study
+
+    try:
+        return get_study(name).TITLE
+    except Exception as e:  # an external study may fail in any way
+        return f"{name} (does not load: {type(e).__name__}: {e})"
 
 
 def _cmd_new(args) -> int:

@@ -9,7 +9,10 @@ this module does the rest, once for every study:
   every other point's numbers as they were); a sweep's ``setup`` gets its own key per replicate;
 * **batched replicates** — a ``batched`` sweep computes every replicate of a point as one
   program (its replicates are more members of one vmapped ensemble, chunked like any ensemble
-  under ``NNTHEORY_MEMORY_BUDGET``);
+  under ``NNTHEORY_MEMORY_BUDGET``). The group is the replicates one run computes (recorded
+  as ``replicate_group`` in each replicate's meta.json); the same command gives the same
+  numbers to the bit, resumed or not, while a replicate computed in another group may differ
+  in float32 rounding, as with another device count;
 * **checkpoints** — each (replicate, point) is written as it completes; a killed run resumes
   at the next point; points written by other code are recomputed (:mod:`nntheory.provenance`);
 * **hosts** — unit i of the run belongs to process i mod count; each computes its own units
@@ -313,6 +316,10 @@ def compute(study: Study, cfg, seeds, *, ckpt: _Checkpoints | None = None,
         name = f"{sname}-{point_id(params)}"
         got = {s: ckpt.read(s, name) for s in group}
         missing = tuple(s for s in group if got[s] is None)
+        if missing and sweep.batched and sweep.random:
+            # the whole group again: a replicate's numbers come from one program shape, so a
+            # resumed run equals an uninterrupted one to the bit
+            missing = group
         what = f"{sname} {_label(params)}" + (f" seed {group[0]}" if len(group) == 1 else "")
         fresh: tuple[int, ...] = ()
         if missing and i % count != index:  # another process computes it: wait for its files

@@ -53,6 +53,18 @@ BAD = [
     (["run", UA, "--frob"], ["unrecognized", "--frob"]),
     (["claims", UA], ["no results", "nntheory run"]),
     (["report", UA], ["no results", "nntheory run"]),
+    (["claims", UA, "--seeds", "0-2"], ["no results", "seeds 0,1,2", "--seeds 0,1,2"]),
+    (["run", UA, "--seeds", "5-2"], ["--seeds", "backwards"]),
+    (["run", UA, "--seeds", "a"], ["--seeds", "'a'"]),
+    (["run", UA, "--seeds", "-1"], ["--seeds", "'-1'"]),
+    (["run", UA, "--seeds", "1-100000"], ["maximum", "1000"]),
+    (["run", UA, "--seeds", ""], ["--seeds", "empty"]),
+    (["run", UA, "--seeds", "1,1"], ["repeat"]),
+    (["run", UA, "--seed", "1", "--seeds", "2-3"], ["--seed", "--seeds", "not both"]),
+    (["claims", UA, "--seeds", "3-1"], ["backwards"]),
+    (["run", UA, "--set", "replicates=0"], ["replicates"]),
+    (["new", "Bad-Name"], ["lowercase"]),
+    (["new", UA], ["exists"]),
 ]
 
 
@@ -89,7 +101,32 @@ def test_bad_config_file(content, words, dirs, capsys, tmp_path):
 
 def test_list(dirs, capsys):
     rc, out, _ = _run(["list"], dirs, capsys)
-    assert rc == 0 and UA in out and "claims" in out
+    assert rc == 0 and UA in out and "claims" in out and "checks" in out
+
+
+def test_results_of_an_older_layout_are_one_line(dirs, capsys):
+    """A stored replicate written by an older nntheory: `claims` says so in one line (exit 2);
+    `nntheory run` recomputes it (tested in test_runner)."""
+    import json
+
+    from nntheory import store
+    from nntheory.config import config_hash
+    from nntheory.study import get_study
+
+    cfg = get_study(UA).config("test")
+    d = store.result_dir(dirs[0], UA, config_hash(UA, cfg), 0)
+    d.mkdir(parents=True)
+    (d / "meta.json").write_text(json.dumps(dict(study=UA, seed=0)))
+    rc, _, err = _run(["claims", UA, "--profile", "test", "--seed", "0"], dirs, capsys)
+    assert rc == 2 and len(err.strip().splitlines()) == 1
+    assert "older nntheory" in err and "Traceback" not in err
+
+
+def test_help_lists_commands_and_examples(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "--seeds 0-9" in out and "claims" in out and "new" in out
 
 
 def test_subprocess_has_no_traceback(tmp_path):

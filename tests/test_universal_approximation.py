@@ -1,109 +1,102 @@
-"""The universal-approximation study end to end at a tiny config: run, claims, HTML and PDF;
-the same seed gives identical numbers; a run killed at any point leaves no partial result and
-a rerun reproduces the uninterrupted one."""
+"""The universal-approximation study: its exact facts at the test profile, its metrics on
+tables built by hand, a claim built to fail, bit-identical reruns, and a killed run that leaves
+nothing partial (its end-to-end run and report are in tests/test_studies.py)."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
 
+import jax
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TINY_UA
 
-from nntheory import store
+from nntheory import runner, store
+from nntheory.claims import Claim
 from nntheory.cli import main
-from nntheory.report.render import expected_pdf_pages
-from nntheory.study import check_claims, get_study
+from nntheory.config import config_hash
+from nntheory.study import get_study
 
 UA = "universal_approximation"
+STUDY = get_study(UA)
 
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    """One uninterrupted tiny run through the CLI, with its report."""
+    """The test profile's two replicates through the command line."""
     base = tmp_path_factory.mktemp("ua")
-    toml = base / "tiny.toml"
-    toml.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in TINY_UA.items()))
-    results, reports = base / "results", base / "reports"
-    common = ["--results-dir", str(results), "--reports-dir", str(reports)]
-    assert main([*common, "run", UA, "--config", str(toml)]) == 0
-    assert main([*common, "report", UA, "--config", str(toml)]) == 0
-    study = get_study(UA)
-    cfg = study.config("quick", TINY_UA)
-    res, meta = store.load(results, UA, cfg, 0)
-    return dict(base=base, toml=toml, results=results, reports=reports, cfg=cfg, res=res,
-                meta=meta, common=common)
+    common = ["--results-dir", str(base / "results"), "--reports-dir", str(base / "reports")]
+    assert main([*common, "run", UA, "--profile", "test"]) == 0
+    cfg = STUDY.config("test")
+    ev = runner.load(STUDY, cfg, (0, 1), root=base / "results")
+    return dict(base=base, common=common, cfg=cfg, ev=ev)
 
 
-def test_results_hold_every_claimed_metric(tiny_run):
-    res = tiny_run["res"]
-    study = get_study(UA)
-    for claim in study.CLAIMS:
-        assert claim.measured in res.metrics, claim.id
-        assert np.isfinite(res.metrics[claim.measured]), claim.id
-    err = res.tables["errors"]
-    n_members = len(TINY_UA["activations"]) * len(TINY_UA["targets"]) * len(
-        TINY_UA["widths"]) * TINY_UA["seeds"]
-    assert len(err) == n_members and not err["diverged"].any()
-    # exact facts that hold even at this size
-    assert res.metrics["xor_linear_best_accuracy"] == 0.75
-    assert res.metrics["poly_min_ratio"] >= 1 - 1e-3
+def test_every_member_trained_and_exact_facts(tiny_run):
+    cfg, ev = tiny_run["cfg"], tiny_run["ev"]
+    for s in ev.seeds:
+        err = ev.per_seed[s].tables["errors"]
+        assert len(err) == len(cfg.activations) * len(cfg.targets) * len(cfg.widths) * cfg.seeds
+        assert not err["diverged"].any()
+        assert set(err.columns) >= {"activation", "width", "target", "seed", "rel_l2", "sup"}
+    m = ev.metrics
+    assert (m["xor_linear_best_accuracy"] == 0.75).all()  # exhaustive LP: XOR is not linear
+    assert (m["poly_min_ratio"] >= 1 - 1e-3).all()  # x^k nets never beat the best polynomial
 
 
-def test_report_files(tiny_run):
-    from pypdf import PdfReader
-
-    out = tiny_run["reports"] / UA
-    html = (out / "index.html").read_text()
-    assert "Claims ledger" in html and tiny_run["meta"]["config_hash"] in html
-    assert html.count("<svg") >= 3 + len(get_study(UA).EQUATIONS)
-    for f in ("fig-error_vs_width.svg", "fig-fits.svg", "fig-xor.svg", "claims.json"):
-        assert (out / f).stat().st_size > 0
-    pdf = PdfReader(out / "report.pdf")
-    assert len(pdf.pages) == expected_pdf_pages(3)
-    index = (tiny_run["reports"] / "index.html").read_text()
-    assert f"{UA}/report.pdf" in index
+def test_fits_of_each_replicate_are_its_own(tiny_run):
+    ev = tiny_run["ev"]
+    a, b = (ev.per_seed[s].arrays["fit__sin__relu__16"] for s in ev.seeds)
+    assert a.shape == b.shape == (tiny_run["cfg"].grid_1d,) and not np.allclose(a, b)
 
 
-def test_claims_command_matches_verdicts(tiny_run, capsys):
-    rc = main([*tiny_run["common"], "claims", UA, "--config", str(tiny_run["toml"])])
-    out = capsys.readouterr().out
-    verdicts = check_claims(get_study(UA).CLAIMS, tiny_run["res"].metrics)
-    assert rc == (0 if all(v.passed for v in verdicts) else 1)
-    assert out.count("PASS") == sum(v.passed for v in verdicts)
-    assert len(out.strip().splitlines()) == len(verdicts)
+def test_baselines_are_the_exact_least_squares_floors():
+    cfg = STUDY.config("test")
+    rows = STUDY.baseline_point(cfg, jax.random.PRNGKey(0)).tables
+    sin = rows[(rows["target"] == "sin") & (rows["activation"] == "poly2")]
+    # sin(πx) is odd: its best even quadratic is 0 plus the best constant, so the floor is 1
+    assert sin["rel_l2"].iloc[0] == pytest.approx(1.0, abs=1e-6)
+
+
+def _tables(falls=(0.5, 0.05), poly=(1.2, 1.1), base=1.0):
+    """Errors of one non-polynomial and one polynomial activation at widths 2 and 8."""
+    rows = []
+    for a, errs, pol in (("relu", falls, False), ("poly2", poly, True)):
+        for w, e in zip((2, 8), errs, strict=True):
+            rows.append(dict(activation=a, target="sin", dim=1, width=w, seed=0, rel_l2=e,
+                             sup=e, train_loss=e, diverged=False, polynomial=pol))
+    baselines = pd.DataFrame([dict(target="sin", activation="poly2", degree=2, rel_l2=base,
+                                   sup=base)])
+    xor = pd.DataFrame(dict(seed=[0, 1], accuracy=[1.0, 0.75], final_loss=[0.1, 0.5]))
+    return dict(errors=pd.DataFrame(rows), poly_baselines=baselines, xor=xor,
+                xor_linear=pd.DataFrame([dict(best_accuracy=0.75)]))
+
+
+def test_metrics_by_hand():
+    m = STUDY.metrics(_tables(), {}, STUDY.config("test"))
+    assert m["nonpoly_max_fall_ratio"] == pytest.approx(0.1)
+    assert m["nonpoly_max_err_widest"] == pytest.approx(0.05)
+    assert m["nonpoly_max_slope_smooth"] == pytest.approx(np.log(0.1) / np.log(4))
+    assert m["poly_min_ratio"] == pytest.approx(1.1)
+    assert m["poly_over_nonpoly_widest_sin"] == pytest.approx(1.1 / 0.05)
+    assert m["xor_mlp_best_accuracy"] == 1.0 and m["xor_mlp_fraction_solved"] == 0.5
 
 
 def test_failing_claim_fails_the_command(tiny_run, capsys, monkeypatch):
-    """A claim built to fail makes `nntheory claims` exit 1 and print FAIL."""
-    from nntheory.study import Claim
-
-    study = get_study(UA)
+    """A claim built to fail makes `nntheory claims` exit 1 and print FAILS."""
     impossible = Claim("impossible", "XOR is linearly separable", "none (built to fail)",
                        "xor_linear_best_accuracy", "==", 1.0)
-    monkeypatch.setattr(study.module, "CLAIMS", (*study.CLAIMS, impossible))
-    rc = main([*tiny_run["common"], "claims", UA, "--config", str(tiny_run["toml"])])
+    monkeypatch.setattr(STUDY.module, "CLAIMS", (*STUDY.CLAIMS, impossible))
+    rc = main([*tiny_run["common"], "claims", UA, "--profile", "test"])
     out = capsys.readouterr().out
-    assert rc == 1 and "FAIL  universal_approximation.impossible" in out
-
-
-def test_rerun_reuses_and_force_reproduces(tiny_run, capsys):
-    common = tiny_run["common"]
-    assert main([*common, "run", UA, "--config", str(tiny_run["toml"])]) == 0
-    assert "reused" in capsys.readouterr().out
-    assert main([*common, "run", UA, "--config", str(tiny_run["toml"]), "--force"]) == 0
-    res, _ = store.load(tiny_run["results"], UA, tiny_run["cfg"], 0)
-    _assert_identical(res, tiny_run["res"])
+    assert rc == 1 and "FAILS   claim impossible: 0/2 pass" in out
 
 
 def _assert_identical(a, b):
-    assert a.metrics == b.metrics
     assert a.tables.keys() == b.tables.keys()
     for k in a.tables:
         pd.testing.assert_frame_equal(a.tables[k], b.tables[k], check_exact=True)
@@ -112,29 +105,39 @@ def _assert_identical(a, b):
         np.testing.assert_array_equal(a.arrays[k], b.arrays[k])
 
 
-def _cli(results, toml):
+def test_rerun_reuses_and_force_reproduces(tiny_run, capsys):
+    common = tiny_run["common"]
+    assert main([*common, "run", UA, "--profile", "test"]) == 0
+    assert "reused seeds 0,1" in capsys.readouterr().out
+    assert main([*common, "run", UA, "--profile", "test", "--force"]) == 0
+    res, _ = store.load(tiny_run["base"] / "results", UA, tiny_run["cfg"], 1)
+    _assert_identical(res, tiny_run["ev"].per_seed[1])
+
+
+def _cli(results):
     return [sys.executable, "-m", "nntheory.cli", "--results-dir", str(results), "run", UA,
-            "--config", str(toml)]
+            "--profile", "test"]
 
 
-@pytest.mark.parametrize("kill_after", [1.5, 6.0])
+@pytest.mark.parametrize("kill_after", [1.5, 8.0])
 def test_killed_run_leaves_nothing_partial_and_rerun_matches(tiny_run, tmp_path, kill_after):
     results = tmp_path / "results"
     env = dict(os.environ, NNTHEORY_PROGRESS="0")
-    proc = subprocess.Popen(_cli(results, tiny_run["toml"]), env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(_cli(results), env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     time.sleep(kill_after)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     cfg = tiny_run["cfg"]
-    final = store.result_dir(results, UA, store.config_hash(UA, cfg), 0)
-    if final.exists():  # finished before the kill: then it must be whole
-        store.load(results, UA, cfg, 0)
-    visible = [p for p in (results / UA).iterdir()] if (results / UA).exists() else []
-    assert all(p.name.startswith(".") or p == final for p in visible)
-    rerun = subprocess.run(_cli(results, tiny_run["toml"]), env=env, capture_output=True,
-                           text=True, timeout=300)
+    folder = store.config_dir(results, UA, config_hash(UA, cfg))
+    for s in (0, 1):
+        if store.result_dir(results, UA, config_hash(UA, cfg), s).exists():
+            store.load(results, UA, cfg, s)  # finished before the kill: then it must be whole
+    visible = list(folder.iterdir()) if folder.exists() else []
+    assert all(p.name.startswith(".") or p.name in ("seed0", "seed1") for p in visible)
+    rerun = subprocess.run(_cli(results), env=env, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
-    res, _ = store.load(results, UA, cfg, 0)
-    _assert_identical(res, tiny_run["res"])
-    assert not list((results / UA).glob(".tmp-*"))
+    for s in (0, 1):
+        res, _ = store.load(results, UA, cfg, s)
+        _assert_identical(res, tiny_run["ev"].per_seed[s])
+    assert not list(folder.glob(".tmp-*")) and not list(folder.glob(".partial-*"))
