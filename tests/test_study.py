@@ -216,3 +216,29 @@ def test_new_rejects_bad_names(tmp_path, name, monkeypatch):
     with pytest.raises(ValueError):
         new_study(name)
     assert not (tmp_path / "studies").exists()
+
+
+@pytest.mark.slow
+def test_changing_a_metric_changes_claims_without_a_rerun(tmp_path):
+    """Edit the study file's metrics: `nntheory claims` reads the stored tables with the new
+    metric at once, and `nntheory run` keeps reusing the stored replicates (the metric is not
+    part of the code that computed them). Editing a sweep point makes `run` recompute."""
+    (tmp_path / "studies").mkdir()
+    path = tmp_path / "studies" / "edited.py"
+    path.write_text(TINY)
+    assert _cli(["run", "edited", "--profile", "test"], tmp_path).returncode == 0
+    before = json.loads(_cli(["claims", "edited", "--profile", "test", "--json"],
+                             tmp_path).stdout)["claims"][0]
+    assert before["verdict"] == "holds" and 0 <= before["median"] <= 1
+    path.write_text(TINY.replace('return dict(mean=float(tables["draws"]["u"].mean()))',
+                                 'return dict(mean=1 + float(tables["draws"]["u"].mean()))'))
+    after = _cli(["claims", "edited", "--profile", "test", "--json"], tmp_path)
+    assert after.returncode == 1
+    claim = json.loads(after.stdout)["claims"][0]
+    assert claim["verdict"] == "fails" and claim["median"] == pytest.approx(1 + before["median"])
+    rerun = _cli(["run", "edited", "--profile", "test"], tmp_path)
+    assert "reused seeds 0,1" in rerun.stdout and "computed" not in rerun.stdout
+    path.write_text(TINY.replace("float(jax.random.uniform(key))",
+                                 "float(jax.random.uniform(key)) / 2"))
+    again = _cli(["run", "edited", "--profile", "test"], tmp_path)
+    assert "computed seeds 0,1" in again.stdout and "stored by other code" in again.stdout
