@@ -25,6 +25,7 @@ installed distribution declaring the entry-point group ``nntheory.studies``
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import importlib.util
 import pkgutil
@@ -133,7 +134,7 @@ class Evidence:
     metrics: pd.DataFrame
     metas: dict[int, dict]
 
-    @property
+    @functools.cached_property
     def tables(self) -> dict[str, pd.DataFrame]:
         names = dict.fromkeys(n for r in self.per_seed.values() for n in r.tables)
         out = {}
