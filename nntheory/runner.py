@@ -18,7 +18,8 @@ this module does the rest, once for every study:
 * **hosts** — unit i of the run belongs to process i mod count; each computes its own units
   and reads the others' checkpoints; process 0 publishes;
 * **tables** — the points' rows stacked into one tidy table per sweep, the point's parameters
-  as columns.
+  as columns; a sweep that ``needs`` tables of earlier sweeps (a fit over a whole sweep, a
+  bootstrap of it) gets them, per replicate, as ``tables=``.
 
 Stored replicates are reused when their code fingerprint is current and recomputed otherwise.
 """
@@ -282,32 +283,47 @@ def compute(study: Study, cfg, seeds, *, ckpt: _Checkpoints | None = None,
     tally = {s: _Tally() for s in seeds}
     setups: dict = {}
 
-    def setup_for(sname, sweep, group):
+    def needed(sname, sweep, seed) -> dict[str, pd.DataFrame]:
+        out = {}
+        for t in sweep.needs:
+            if not tables[seed].get(t):
+                raise ValueError(f"sweep {sname} needs table {t!r}, which no earlier sweep "
+                                 "made")
+            out[t] = pd.concat(tables[seed][t], ignore_index=True)
+        return out
+
+    def inputs_for(sname, sweep, group) -> dict:
+        """The point's ``data=`` (the sweep's setup) and ``tables=`` (earlier sweeps' tables)
+        for the replicates ``group`` (all of them for a batched sweep, else one)."""
+        out = {}
+        if sweep.needs:
+            out["tables"] = ([needed(sname, sweep, s) for s in group] if sweep.batched
+                             else needed(sname, sweep, group[0]))
         if sweep.setup is None:
-            return {}
+            return out
         if sweep.batched:
             key = (sname, group)
             if key not in setups:
                 setups[key] = sweep.setup(cfg, _stack(setup_key(s, sname) for s in group))
-            return dict(data=setups[key])
-        key = (sname, group[0])
-        if key not in setups:
-            setups[key] = sweep.setup(cfg, setup_key(group[0], sname))
-        return dict(data=setups[key])
+        else:
+            key = (sname, group[0])
+            if key not in setups:
+                setups[key] = sweep.setup(cfg, setup_key(group[0], sname))
+        return dict(out, data=setups[key])
 
     def run_point(sname, sweep, params, missing) -> dict[int, tuple[dict, dict]]:
         if not sweep.random:  # one computation serves every replicate
-            out = sweep.point(cfg, point_key(0, sname, params), **setup_for(
+            out = sweep.point(cfg, point_key(0, sname, params), **inputs_for(
                 sname, sweep, (missing[0],)), **params)
             t, a = _frames(out, sname, params)
             return {s: (t, a) for s in missing}
         if sweep.batched:
             keys = _stack(point_key(s, sname, params) for s in missing)
-            out = sweep.point(cfg, keys, **setup_for(sname, sweep, missing), **params)
+            out = sweep.point(cfg, keys, **inputs_for(sname, sweep, missing), **params)
             t, a = _frames(out, sname, params)
             return dict(zip(missing, _split(t, a, len(missing), sname), strict=True))
         (s,) = missing
-        out = sweep.point(cfg, point_key(s, sname, params), **setup_for(sname, sweep, missing),
+        out = sweep.point(cfg, point_key(s, sname, params), **inputs_for(sname, sweep, missing),
                           **params)
         return {s: _frames(out, sname, params)}
 

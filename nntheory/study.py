@@ -74,7 +74,8 @@ class Sweep:
     Attributes:
       point: ``point(cfg, key, **params) -> Rows | DataFrame | list[dict] | dict``; one sweep
         point. ``key`` is independent per (replicate, sweep, point). With ``setup``, the point
-        also receives ``data=`` (what ``setup`` returned for this replicate).
+        also receives ``data=`` (what ``setup`` returned for this replicate); with ``needs``,
+        ``tables=``.
       grid: ``grid(cfg)`` returns ``{param: values}`` (their product is the grid) or a list
         of ``{param: value}`` dicts (the points themselves); ``None`` is one point without
         parameters. Values are JSON scalars (str, int, float, bool).
@@ -85,6 +86,10 @@ class Sweep:
       batched: the point takes ``keys`` (one per replicate, stacked) instead of ``key`` and
         computes every replicate at once — replicates become more members of one vmapped
         ensemble; ``setup`` then takes ``keys`` too.
+      needs: names of tables made by earlier sweeps (in ``SWEEPS`` order) that the point reads:
+        it receives ``tables={name: DataFrame}`` of its own replicate (a list of them, one per
+        replicate, for a batched sweep) — a law fitted to a whole sweep, its bootstrap. A
+        deterministic (``random=False``) sweep should need only deterministic tables.
     """
 
     point: Callable[..., Any]
@@ -92,6 +97,7 @@ class Sweep:
     setup: Callable[..., Any] | None = None
     random: bool = True
     batched: bool = False
+    needs: tuple[str, ...] = ()
 
     def points(self, cfg) -> list[dict[str, Any]]:
         """The grid's points, in order."""

@@ -420,3 +420,29 @@ def test_swallowed_ctrl_c_stops_the_run_before_publishing(tmp_path, monkeypatch)
     with interrupt.interruptible(), pytest.raises(KeyboardInterrupt):
         runner.run(TOY, c, (0,), root=tmp_path)
     assert not store.exists(tmp_path, "toy", config_hash("toy", c), 0)
+
+
+def test_a_sweep_reads_the_tables_of_earlier_sweeps(monkeypatch):
+    """`needs`: a point gets its own replicate's tables of earlier sweeps (a list of them, one
+    per replicate, for a batched sweep); a table no earlier sweep made is an error."""
+    from nntheory.study import Sweep
+
+    def total(cfg, key, tables):
+        return dict(total=float(tables["draws"]["value"].sum()), n=len(tables["draws"]))
+
+    def totals(cfg, keys, tables):
+        return pd.DataFrame(dict(replicate=range(len(keys)),
+                                 total=[float(t["draws"]["value"].sum()) for t in tables]))
+
+    sweeps = dict(toy_study.SWEEPS, total=Sweep(total, needs=("draws",)),
+                  totals=Sweep(totals, needs=("draws",), batched=True))
+    monkeypatch.setattr(toy_study, "SWEEPS", sweeps)
+    res, _ = runner.compute(TOY, cfg(), (0, 1))
+    for s in (0, 1):
+        want = res[s].tables["draws"]["value"].sum()
+        assert res[s].tables["total"]["total"].iloc[0] == pytest.approx(want)
+        assert res[s].tables["total"]["n"].iloc[0] == 4
+        assert res[s].tables["totals"]["total"].iloc[0] == pytest.approx(want)
+    monkeypatch.setattr(toy_study, "SWEEPS", dict(sweeps, bad=Sweep(total, needs=("nope",))))
+    with pytest.raises(ValueError, match="needs table 'nope'"):
+        runner.compute(TOY, cfg(), (0,))
