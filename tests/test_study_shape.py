@@ -17,6 +17,7 @@ docstrings never count):
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,7 @@ STYLE = {"set_xscale", "set_yscale", "set_xticks", "set_yticks", "set_xticklabel
          "set_major_formatter", "set_minor_formatter", "set_major_locator",
          "set_minor_locator", "ticklabel_format", "tick_params", "margins", "log_axis",
          "no_minor_labels", "legend_below", "set_aspect", "despine", "set_theme"}
-PLUMBING = ("ckpt", "Checkpoint", "progress(", "PRNGKey(", ".step(")
+PLUMBING = re.compile(r"ckpt|Checkpoint|(?<!\w)progress\(|PRNGKey\(|\.step\(")
 
 
 def _call_name(node) -> str | None:
@@ -81,7 +82,7 @@ def non_science_lines(source: str) -> set[int]:
                 for s in styled:
                     out |= _lines(s)
     for i, text in enumerate(lines, 1):
-        if any(p in text for p in PLUMBING):
+        if PLUMBING.search(text):
             out.add(i)
     blank = {i for i, t in enumerate(lines, 1) if not t.strip() or t.strip().startswith("#")}
     return out - blank - _docstring_lines(tree)
