@@ -6,6 +6,13 @@ data), so K seeds (or K targets) of one architecture train as one XLA program. L
 ensembles are cut into chunks that fit a memory budget, and the member axis is sharded over
 all local devices when there are several.
 
+Learning rates are data, not compile-time constants: an optimiser given by name is built with
+unit rate (its schedule's shape only) and the program multiplies its updates by the member's
+rate, held in the training state. Every optax optimiser named here ends by scaling with the
+rate, so this is the same update; one compiled program serves every rate, and the members of
+one ensemble may each have their own (a learning-rate sweep, replicates whose rate depends on
+their data).
+
 Divergence: a step whose loss or gradient is not finite stops that member — its parameters are
 frozen at their last finite value and the step is recorded in :class:`History` — instead of
 raising or silently averaging NaN into the ensemble.
@@ -190,13 +197,14 @@ def _program(net: Net, optimizer, loss: str, log_every: int, batch_size: int | N
             out.update({k: jnp.asarray(v, jnp.float32) for k, v in extra.items()})
         return out
 
-    def init_state(params, key):
+    def init_state(params, key, rate):
         return dict(
             params=params,
             opt_state=optimizer.init(params),
             step=jnp.zeros((), jnp.int32),
             diverged_step=jnp.full((), -1, jnp.int32),
             key=key,
+            rate=jnp.asarray(rate, jnp.float32),
         )
 
     def one_step(state, data):
@@ -207,6 +215,7 @@ def _program(net: Net, optimizer, loss: str, log_every: int, batch_size: int | N
             x, y = x[idx], y[idx]
         loss_value, grads = jax.value_and_grad(objective)(state["params"], x, y)
         updates, opt_state = optimizer.update(grads, state["opt_state"], state["params"])
+        updates = jax.tree_util.tree_map(lambda u: state["rate"] * u, updates)
         params = optax.apply_updates(state["params"], updates)
         running = state["diverged_step"] < 0
         ok = jnp.isfinite(loss_value) & _all_finite(grads) & _all_finite(params) & running
@@ -217,6 +226,7 @@ def _program(net: Net, optimizer, loss: str, log_every: int, batch_size: int | N
             step=state["step"] + 1,
             diverged_step=jnp.where(running & ~ok, state["step"], state["diverged_step"]),
             key=state["key"],
+            rate=state["rate"],
         )
 
     def run_chunks(state, data, n_chunks):
@@ -328,13 +338,14 @@ def fit(
     one's own to each log (a weight norm, a Fourier sparsity, …).
     """
     steps, log_every = _check_steps(steps, log_every)
-    spec = _optimizer_spec(optimizer, learning_rate, schedule, steps, optimizer_kwargs)
+    spec = _optimizer_spec(optimizer, schedule, steps, optimizer_kwargs)
+    rate = _rates(optimizer, learning_rate, None)
     d = _as_data(data)
     init_j, eval_j, run_segment = _compiled(net, spec, loss, log_every, batch_size,
                                             extra_metrics, None)
     key = jax.random.PRNGKey(0) if key is None else key
     t0 = time.perf_counter()
-    state = init_j(params, key)
+    state = init_j(params, key, rate)
     metrics0 = eval_j(params, d)
     state, metrics = _drive(run_segment, state, d, steps // log_every, progress, net.name)
     metrics = {
@@ -351,25 +362,51 @@ def fit(
     return state["params"], hist
 
 
-def _optimizer_spec(optimizer, learning_rate, schedule, steps, kwargs) -> tuple:
-    """A hashable description of the optimiser (validated now, built in :func:`_compiled`)."""
+def _optimizer_spec(optimizer, schedule, steps, kwargs) -> tuple:
+    """A hashable description of the optimiser without its rate (validated now, built with
+    unit rate in :func:`_compiled`)."""
     if isinstance(optimizer, str):
-        make_optimizer(optimizer, learning_rate, schedule=schedule, steps=steps, **kwargs)
-        return ("name", optimizer, float(learning_rate), schedule,
-                steps if schedule != "constant" else None, tuple(sorted(kwargs.items())))
+        make_optimizer(optimizer, 1.0, schedule=schedule, steps=steps, **kwargs)
+        return ("name", optimizer, schedule, steps if schedule != "constant" else None,
+                tuple(sorted(kwargs.items())))
     if kwargs or schedule != "constant":
         raise ValueError("optimizer keyword arguments only apply to an optimizer given by name")
     return ("object", optimizer)
 
 
+def _rates(optimizer, learning_rate, members: int | None) -> np.ndarray:
+    """The rate(s) the program scales updates by: ``learning_rate`` for an optimiser given by
+    name (a number, or for an ensemble also one per member), 1 for an optax object (which
+    carries its own rate).
+
+    Raises:
+      ValueError: a rate that is not positive and finite, or not one per member.
+    """
+    if not isinstance(optimizer, str):
+        return np.ones(() if members is None else (members,), np.float32)
+    try:
+        lr = np.asarray(learning_rate, np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"learning_rate must be a number, got {learning_rate!r}") from None
+    if lr.dtype.kind not in "fiu" or not (np.all(lr > 0) and np.all(np.isfinite(lr))):
+        raise ValueError(f"learning_rate must be positive and finite, got {learning_rate!r}")
+    if lr.ndim == 0:
+        return (lr if members is None else np.full((members,), lr)).astype(np.float32)
+    if members is None or lr.shape != (members,):
+        raise ValueError(f"learning_rate must be a number{' or one per member' if members else ''}"
+                         f", got shape {lr.shape}")
+    return lr.astype(np.float32)
+
+
 @functools.lru_cache(maxsize=64)
 def _compiled(net, spec, loss, log_every, batch_size, extra_metrics, data_axes):
     """The jitted (init, evaluate, run-segment) functions of one training configuration, cached
-    so that repeated calls with the same net and settings compile once. ``data_axes`` is None
-    for :func:`fit`, else the ensemble's data axes as a sorted tuple of items."""
+    so that repeated calls with the same net and settings compile once, whatever the learning
+    rate. ``data_axes`` is None for :func:`fit`, else the ensemble's data axes as a sorted
+    tuple of items."""
     if spec[0] == "name":
-        _, name, lr, schedule, steps, kwargs = spec
-        opt = make_optimizer(name, lr, schedule=schedule, steps=steps, **dict(kwargs))
+        _, name, schedule, steps, kwargs = spec
+        opt = make_optimizer(name, 1.0, schedule=schedule, steps=steps, **dict(kwargs))
     else:
         opt = spec[1]
     prog = _program(net, opt, loss, log_every, batch_size, extra_metrics)
@@ -434,7 +471,7 @@ def fit_ensemble(
     *,
     member_data: bool = False,
     optimizer: str | optax.GradientTransformation = "adam",
-    learning_rate: float = 1e-3,
+    learning_rate: float | np.ndarray = 1e-3,
     schedule: str = "constant",
     steps: int = 1000,
     log_every: int = 100,
@@ -452,6 +489,8 @@ def fit_ensemble(
       params: a pytree whose leaves have a leading member axis K (see :func:`init_ensemble`).
       data: as for :func:`fit`; shared by all members, or with a leading K axis on every array
         when ``member_data=True`` (K targets, K noisy label sets, …).
+      learning_rate: one rate, or (K,) rates, one per member (for an optimiser given by name;
+        rates are data, so every rate shares one compiled program).
       keys: (K, 2) keys for minibatch sampling; defaults to ``fold_in(PRNGKey(0), k)``.
       extra_metrics: as for :func:`fit`, evaluated per member.
       chunk_size: members per vmapped call; by default as many as fit
@@ -464,7 +503,7 @@ def fit_ensemble(
     devices each chunk's member axis is sharded over them (``jax.sharding``).
     """
     steps, log_every = _check_steps(steps, log_every)
-    spec = _optimizer_spec(optimizer, learning_rate, schedule, steps, optimizer_kwargs)
+    spec = _optimizer_spec(optimizer, schedule, steps, optimizer_kwargs)
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; allowed: {', '.join(LOSSES)}")
     d = _as_data(data)
@@ -478,6 +517,7 @@ def fit_ensemble(
         bad = [k for k, v in d.items() if v is not None and v.shape[0] != K]
         if bad:
             raise ValueError(f"member_data=True needs a leading axis of {K} on {', '.join(bad)}")
+    rates = jnp.asarray(_rates(optimizer, learning_rate, K))
     if keys is None:
         keys = jax.vmap(lambda i: jax.random.fold_in(jax.random.PRNGKey(0), i))(jnp.arange(K))
     data_axes = {k: (0 if member_data and v is not None else None) for k, v in d.items()}
@@ -504,15 +544,15 @@ def fit_ensemble(
         idx = np.arange(start, start + chunk_size)
         real = idx < K
         if chunk_size == K:  # one chunk holding every member: no copies
-            p_c, k_c, d_c = params, keys, d
+            p_c, k_c, r_c, d_c = params, keys, rates, d
         else:
             idx = np.where(real, idx, 0)  # pad the last chunk with copies of member 0
-            p_c, k_c, d_c = _take((params, keys, d), idx, data_axes)
+            p_c, k_c, r_c, d_c = _take((params, keys, rates, d), idx, data_axes)
         if sharding is not None:
-            p_c, k_c = jax.device_put((p_c, k_c), sharding)
+            p_c, k_c, r_c = jax.device_put((p_c, k_c, r_c), sharding)
             d_c = {k: (jax.device_put(v, sharding) if data_axes[k] == 0 else v)
                    for k, v in d_c.items()}
-        state = init_v(p_c, k_c)
+        state = init_v(p_c, k_c, r_c)
         m0 = eval_v(p_c, d_c)
         state, metrics = _drive(seg_v, state, d_c, steps // log_every, progress, net.name)
         n_real = int(real.sum())
@@ -541,11 +581,11 @@ def _take_jit(tree, idx):
 
 
 def _take(tree, idx, data_axes):
-    """Members ``idx`` of (params, keys, data), in one jitted gather."""
-    params, keys, d = tree
+    """Members ``idx`` of (params, keys, rates, data), in one jitted gather."""
+    params, keys, rates, d = tree
     member_d = {k: v for k, v in d.items() if data_axes[k] == 0}
-    p, k, md = _take_jit((params, keys, member_d), jnp.asarray(idx))
-    return p, k, {**d, **md}
+    p, k, r, md = _take_jit((params, keys, rates, member_d), jnp.asarray(idx))
+    return p, k, r, {**d, **md}
 
 
 def _member_sharding():

@@ -431,3 +431,52 @@ def test_overflowing_update_freezes_finite_parameters():
                      steps=4, log_every=1)
     assert bool(h.diverged)
     assert all(bool(jnp.all(jnp.isfinite(a))) for a in jax.tree_util.tree_leaves(q))
+
+
+# --------------------------------------------------------------------------------------------
+# learning rates as data
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,schedule", [("sgd", "constant"), ("momentum", "constant"),
+                                           ("adam", "cosine"), ("adamw", "constant")])
+def test_rate_as_data_is_the_optax_update(name, schedule):
+    """The program's update (optimiser at unit rate, times the member's rate) is optax's own
+    update at that rate, to float32 reassociation."""
+    lr, steps = 0.03, 8
+    kw = dict(weight_decay=0.1) if name == "adamw" else {}
+    opt = train.make_optimizer(name, lr, schedule=schedule, steps=steps, **kw)
+    p = member(PARAMS, 0)
+    state = opt.init(p)
+    loss = lambda q: train.mse(NET.apply(q, X), Y)
+    for _ in range(steps):
+        g = jax.grad(loss)(p)
+        u, state = opt.update(g, state, p)
+        p = optax.apply_updates(p, u)
+    q, _ = train.fit(NET, member(PARAMS, 0), (X, Y), optimizer=name, learning_rate=lr,
+                     schedule=schedule, steps=steps, log_every=steps, **kw)
+    assert_trees_close(q, p)
+
+
+def test_one_rate_per_member_and_one_compilation():
+    """Members with their own rates end where single-rate ensembles end, and a new rate reuses
+    the compiled program."""
+    rates = np.array([1e-3, 3e-3, 1e-2, 3e-2])
+    pe, _ = train.fit_ensemble(NET, PARAMS, (X, Y), **dict(SMALL, learning_rate=rates))
+    for i in (0, 3):
+        pi, _ = train.fit_ensemble(NET, PARAMS, (X, Y), **dict(SMALL, learning_rate=rates[i]))
+        assert_trees_close(member(pe, i), member(pi, i))
+    before = train._compiled.cache_info().misses
+    train.fit_ensemble(NET, PARAMS, (X, Y), **dict(SMALL, learning_rate=0.1234))
+    assert train._compiled.cache_info().misses == before
+
+
+@pytest.mark.parametrize("rate,fragment", [
+    (np.array([1e-2, -1e-2, 1e-2, 1e-2]), "positive"),
+    (np.array([1e-2, np.nan, 1e-2, 1e-2]), "positive"),
+    (np.array([1e-2, 1e-2]), "one per member"),
+    ("fast", "number"),
+])
+def test_bad_member_rates(rate, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        train.fit_ensemble(NET, PARAMS, (X, Y), **dict(SMALL, learning_rate=rate))
