@@ -27,7 +27,12 @@ What is here (functions of arrays; nothing reads files or prints):
   — closed-form MSE training in function space (Lee et al. 2019, Eqs. 9–11; Jacot et al.
   2018, Sec. 5), and the NNGP posterior mean (Lee et al. 2018, arXiv:1711.00165, Eq. 7);
 * :func:`kernel_distance`, :func:`kernel_alignment`, :func:`max_learning_rate`,
-  :func:`prediction_rmse`.
+  :func:`prediction_rmse`;
+* :func:`empirical_ntk_ensemble`, :func:`empirical_ntk_at_init`, :func:`ensemble_apply` — the
+  same for a stacked ensemble of nets (one member per seed or replicate), one compiled program
+  per net;
+* :func:`symbolic_kernel_errors` — the sympy-derived kernels of :mod:`nntheory.symbolic`
+  against :func:`analytic_kernels`.
 
 Time and loss conventions match :func:`nntheory.train.mse` (½ · mean over points of the
 squared error, summed over outputs): gradient descent with rate η moves the function by
@@ -49,7 +54,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from nntheory import nets
+from nntheory import nets, train
 from nntheory.compat.neural_tangents import nt, permissive
 from nntheory.nets import Net
 
@@ -88,6 +93,32 @@ def analytic_kernels(net: Net, x1, x2=None, *, float64: bool = False) -> Kernels
             return Kernels(np.asarray(k.nngp, np.float64), np.asarray(k.ntk, np.float64))
     k = net.kernel(x1, x1 if x2 is None else x2, ("nngp", "ntk"))
     return Kernels(k.nngp, k.ntk)
+
+
+def symbolic_kernel_errors(activation: str, depth: int, x, *, w_std: float,
+                           b_std: float) -> dict[str, float]:
+    """The largest relative error max |K_sympy − K_nt| / max |K_nt| of the sympy-derived NNGP
+    and NTK (:mod:`nntheory.symbolic`) against neural-tangents' (:func:`analytic_kernels`),
+    both float64, on the points x (n, d), for an MLP of ``depth`` hidden layers in the NTK
+    parameterisation (σ_w = σ_v = ``w_std``, σ_b = ``b_std``): ``{"nngp": …, "ntk": …}``.
+
+    One hidden layer uses the lambdified closed form (arc-cosine kernels for ReLU, Cho & Saul
+    2009, Eq. 1; erf, Williams 1997, Eq. 11), deeper nets the layer recursion (Jacot et al.
+    2018, Theorem 1).
+    """
+    from nntheory import symbolic  # sympy: imported only where the derivations are used
+
+    x = np.asarray(x, np.float64)
+    ref = analytic_kernels(nets.mlp(16, depth, 1, activation, w_std=w_std, b_std=b_std), x,
+                           float64=True)
+    if depth == 1:
+        sq = np.sum(x**2, axis=1)
+        sym = symbolic.one_hidden_layer_kernel_fn(activation)(
+            sq[:, None], x @ x.T, sq[None, :], x.shape[1], w_std, w_std, b_std)
+    else:
+        sym = symbolic.kernel_fn(activation, depth, w_std=w_std, b_std=b_std)(x)
+    return {name: float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
+            for name, a, b in (("nngp", sym[0], ref.nngp), ("ntk", sym[1], ref.ntk))}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -258,9 +289,11 @@ def _linear_program(apply):
     return jax.jit(functools.partial(linear_apply, apply))
 
 
+@functools.lru_cache(maxsize=64)
 def linearized_net(net: Net) -> Net:
     """A :class:`Net` whose function is the linearisation of ``net`` around its own initial
     parameters, so it trains with :func:`nntheory.train.fit` / ``fit_ensemble`` like any net.
+    One object per ``net`` (cached), so repeated calls reuse its compiled training programs.
 
     Its parameters are ``{"p0": θ₀, "p": θ}`` (see :func:`linearized_params`) and
     apply(·, x) = :func:`linear_apply`(net.apply, stop_gradient(θ₀), θ, x): θ₀ gets exactly zero
@@ -329,6 +362,16 @@ def _check_reg(diag_reg):
         raise ValueError(f"diag_reg must be >= 0, got {diag_reg!r}")
 
 
+def _per_kernel(value, name: str) -> np.ndarray:
+    """A time or rate as float64 with a trailing axis, broadcasting against eigenvalues
+    (…, n): a number, or one per kernel of the leading axes."""
+    try:
+        v = np.asarray(value, np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
+    return v[..., None]
+
+
 def predict_gradient_flow(kernel, y_train, t, *, f0_train=None, f0_test=None,
                           diag_reg: float = 0.0):
     """Function-space gradient flow on the MSE loss, in closed form (float64).
@@ -345,8 +388,9 @@ def predict_gradient_flow(kernel, y_train, t, *, f0_train=None, f0_test=None,
 
     Args:
       kernel: ``(k_train_train (…, n, n), k_test_train (…, m, n) or None)``.
-      y_train: (n, k) or (n,) targets.
-      t: time (scalar, ``np.inf`` allowed).
+      y_train: (n, k) or (n,) targets, or (…, n, k): one target set per leading index.
+      t: time (``np.inf`` allowed): a number, or an array of the kernel's leading shape (one
+        time per kernel, e.g. nets of several data sets, each at its own rate).
       f0_train, f0_test: the network's outputs at initialisation ((…, n, k), (…, m, k));
         ``None`` means zero (the mean over initialisations).
       diag_reg: added to Θ's diagonal (absolute units).
@@ -357,16 +401,17 @@ def predict_gradient_flow(kernel, y_train, t, *, f0_train=None, f0_test=None,
     _check_reg(diag_reg)
     k_tt, k_st = kernel
     n = np.shape(k_tt)[-1]
-    t = float(t)
-    if not t >= 0:
-        raise ValueError(f"t must be >= 0, got {t!r}")
+    given, t = t, _per_kernel(t, "t")
+    if not np.all(t >= 0):
+        raise ValueError(f"t must be >= 0, got {given!r}")
 
     def gain(lam):
-        if np.isinf(t):
-            tol = lam.max(axis=-1, keepdims=True) * n * np.finfo(np.float64).eps
-            return np.where(lam > tol, 1.0 / np.where(lam > tol, lam, 1.0), 0.0)
+        tol = lam.max(axis=-1, keepdims=True) * n * np.finfo(np.float64).eps
+        inf = np.where(lam > tol, 1.0 / np.where(lam > tol, lam, 1.0), 0.0)
+        tt = np.where(np.isinf(t), 0.0, t)
         safe = np.where(lam > 0, lam, 1.0)
-        return np.where(lam > 0, -np.expm1(-t * lam / n) / safe, t / n)
+        finite = np.where(lam > 0, -np.expm1(-tt * lam / n) / safe, tt / n)
+        return np.where(np.isinf(t), inf, finite)
 
     return _spectral_solve(k_tt, k_st, y_train, gain, f0_train, f0_test, diag_reg)
 
@@ -379,14 +424,15 @@ def predict_gradient_descent(kernel, y_train, steps: int, learning_rate: float, 
     f_s(X) − y = (I − ηΘ/n)^s (f₀(X) − y) and
     f_s(x*) = f₀(x*) + Θ_{*X} Θ^{−1} (I − (I − ηΘ/n)^s) (y − f₀(X))
     (Lee et al. 2019, Eq. 3 with Eq. 5, before the continuous-time limit of Eq. 9). Same
-    arguments as :func:`predict_gradient_flow`; singular directions contribute η s / n.
+    arguments as :func:`predict_gradient_flow`, ``learning_rate`` in place of t (a number or
+    one per kernel); singular directions contribute η s / n.
     """
     _check_reg(diag_reg)
     k_tt, k_st = kernel
     n = np.shape(k_tt)[-1]
     if isinstance(steps, bool) or int(steps) != steps or steps < 0:
         raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-    eta = float(learning_rate)
+    eta = _per_kernel(learning_rate, "learning_rate")
 
     def gain(lam):
         a = eta * lam / n
@@ -406,13 +452,15 @@ def kernel_regression(k_train_train, k_test_train, y_train, diag_reg: float = 0.
     With K the NNGP kernel this is the Gaussian-process posterior mean with observation noise
     variance ``diag_reg`` (Lee et al. 2018, arXiv:1711.00165, Eq. 7; Rasmussen & Williams 2006,
     Eq. 2.25); with K the NTK and diag_reg = 0 it is the t → ∞ limit of
-    :func:`predict_gradient_flow` from f₀ = 0 (Lee et al. 2019, Eq. 11). Leading axes broadcast.
+    :func:`predict_gradient_flow` from f₀ = 0 (Lee et al. 2019, Eq. 11). Leading axes of the
+    kernels and of y (n, k) or (…, n, k) broadcast.
     """
     _check_reg(diag_reg)
     k = _as64(k_train_train)
     n = k.shape[-1]
     y = _as_outputs(y_train)
-    alpha = np.linalg.solve(k + diag_reg * np.eye(n), np.broadcast_to(y, k.shape[:-2] + y.shape))
+    lead = np.broadcast_shapes(k.shape[:-2], y.shape[:-2])
+    alpha = np.linalg.solve(k + diag_reg * np.eye(n), np.broadcast_to(y, lead + y.shape[-2:]))
     return np.einsum("...ij,...jk->...ik", _as64(k_test_train), alpha)
 
 
@@ -460,3 +508,62 @@ def prediction_rmse(a, b) -> np.ndarray:
     """Root mean square of a − b over the last two axes (points, outputs), leading axes kept."""
     a, b = _as64(a), _as64(b)
     return np.sqrt(np.mean((a - b) ** 2, axis=(-2, -1)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Ensembles: many nets of one architecture at once
+# ---------------------------------------------------------------------------------------------
+
+
+def empirical_ntk_ensemble(net: Net, params, x) -> jax.Array:
+    """Θ̂_k(x, x) of every member k of a stacked ensemble (``params`` with a leading member axis
+    K; see :func:`nntheory.train.init_ensemble`), shape (K, n, n).
+
+    ``x`` is (n, d), shared by the members, or (K, n, d): one input set per member (members
+    drawn on different data). :func:`empirical_ntk` under ``jax.vmap`` (Jacot et al. 2018,
+    arXiv:1806.07572, Def. 1), so one compilation serves the whole ensemble.
+    """
+    x = jnp.asarray(x)
+    axis = 0 if x.ndim == 3 else None
+    return jax.vmap(lambda p, xi: empirical_ntk(net, p, xi), (0, axis))(params, x)
+
+
+def empirical_ntk_at_init(net: Net, keys, x, *, chunk_size: int | None = None) -> np.ndarray:
+    """Θ̂_{θ₀}(x, x) of one freshly initialised net per key, shape (K, n, n), float32 numpy.
+
+    The random initial NTK whose distance to the analytic Θ falls as O(n^(−1/2)) (Jacot et al.
+    2018, Theorem 1; Lee et al. 2019, arXiv:1902.06720, Fig. 1). ``x`` as for
+    :func:`empirical_ntk_ensemble`. Members are initialised and evaluated ``chunk_size`` at a
+    time — by default as many as fit half of :func:`nntheory.train.memory_budget` — so that
+    wide, deep nets never hold every member's parameters at once. Parameters are drawn outside
+    ``jit`` (:func:`nntheory.train.init_ensemble`): the random draws compile once per weight
+    shape and are shared by every depth, where a jitted init would recompile them per net.
+    """
+    keys = jnp.asarray(keys)
+    x = jnp.asarray(x)
+    shape = (-1, x.shape[-1])
+    if chunk_size is None:
+        one = jax.eval_shape(lambda k: net.init_params(k, shape), keys[0])
+        nbytes = sum(int(np.prod(a.shape)) * a.dtype.itemsize
+                     for a in jax.tree_util.tree_leaves(one))
+        chunk_size = max(1, train.memory_budget() // (2 * max(nbytes, 1)))
+    out = []
+    for i in range(0, keys.shape[0], chunk_size):
+        params = train.init_ensemble(net, keys[i:i + chunk_size], shape)
+        xi = x[i:i + chunk_size] if x.ndim == 3 else x
+        out.append(np.asarray(empirical_ntk_ensemble(net, params, xi), np.float32))
+    return np.concatenate(out)
+
+
+def ensemble_apply(net: Net, params, x) -> jax.Array:
+    """f(θ_k, x_k) for every member k of a stacked ensemble, shape (K, n, outputs); ``x`` is
+    (n, d), shared by the members, or (K, n, d), one input set per member (as for
+    :func:`empirical_ntk_ensemble`). One jitted program per net and input layout, reused by
+    every call."""
+    x = jnp.asarray(x)
+    return _ensemble_program(net, x.ndim == 3)(params, x)
+
+
+@functools.lru_cache(maxsize=64)
+def _ensemble_program(net: Net, per_member: bool) -> Callable:
+    return jax.jit(jax.vmap(net.apply, (0, 0 if per_member else None)))

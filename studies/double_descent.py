@@ -21,21 +21,22 @@ What this study measures:
 All least-squares fits run in float64 (NumPy LAPACK, batched over seeds × sizes × penalties):
 in float32 the p = n peak nearly vanishes.
 
-Expected (quick profile, measured on the shared 2-core CPU: ~60 s of CPU time, 960 linear and
-800 random-features fits): the min-norm risk sits on both formulas (largest |z| ≈ 1.4 over 16
-seeds, |γ−1| >= 0.2) and its median peaks at γ = 1 (~6·10³× the γ = 0.1 risk); optimal ridge
-matches its closed form (|z| ≈ 1.3) and has no peak; the random-features test MSE peaks at
-p = n (0-1 error 0.80 clean / 0.88 noisy there, 0.02 / 0.19 at p = 10n), with a peak twice as
-prominent under 20 % label noise; oracle ridge is monotone in p; the sample-wise curves rise
-by 10²–10³× just below n = p; the MLP test error rises from 0.26 (h = 8) to 0.33 at h = 12,
-where training error reaches ~1 %, and falls to 0.24 at h = 32.
+Expected (quick profile, 5 replicates: ~95 s of CPU time on the shared 2-core CPU; 960 linear
+and 800 random-features fits per replicate): the min-norm risk sits on both formulas (largest
+|z| 2.1–3.2 over 16 seeds, |γ−1| >= 0.2) and its median peaks at γ = 1 (150–4,300× its larger
+end); optimal ridge matches its closed form (|z| 2.1–3.2) and has no peak; the random-features
+test MSE peaks at p = n (0-1 error ~0.8 clean / ~0.87 noisy there, 0.02–0.03 / 0.16–0.27 at
+p = 10n); label noise makes that peak more prominent in only 3 of 5 replicates (the peak height
+is heavy-tailed); oracle ridge is monotone in p; the sample-wise curves rise by 24–83× (linear)
+and 10²–10⁴× (random features) just below n = p; the MLP test error peaks at 0.31–0.36 (h = 12
+in most replicates, where training error falls to ~2 %) and ends at 0.22–0.26 at h = 32, but in
+one replicate of five the narrowest net is as bad as the peak.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import time
+from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
@@ -43,13 +44,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.ticker import NullFormatter
 
-from nntheory import data, nets, train
+from nntheory import nets, train
 from nntheory.analysis import double_descent as dd
-from nntheory.report import Figure
-from nntheory.store import arrays_frame, frame_arrays
-from nntheory.study import Claim, Results
+from nntheory.claims import Claim
+from nntheory.config import StudyConfig, at_least, field, increasing, one_of, positive, rule
+from nntheory.data import numpy_rng
+from nntheory.report import Figure, plots
+from nntheory.study import Rows, Sweep
 
 TITLE = "Double descent: closed-form risk curves, random features and deep double descent"
 
@@ -103,66 +105,55 @@ REFERENCES = (
 )
 
 
-@dataclasses.dataclass(frozen=True)
-class Config:
-    """Four sweeps; every number a claim reads comes from them."""
+SIZES = increasing | positive
+
+
+@dataclass(frozen=True)
+class Config(StudyConfig):
+    """Six sweeps (two linear, their closed forms, two random-features, one MLP); every number
+    a claim reads comes from their tables."""
 
     # 1. linear model-wise sweep (Hastie et al.): n fixed, p = round(γ n); β = r e₁ (the risk
     #    depends on β only through r² = SNR·σ², σ² = 1), so y does not depend on p.
-    linear_n: int = 400
-    linear_gammas: tuple[float, ...] = (0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 0.8, 1.0, 1.25, 1.5,
-                                        2.0, 3.0, 5.0, 7.0, 10.0)
-    linear_snrs: tuple[float, ...] = (1.0, 4.0, 16.0)
-    linear_seeds: int = 16
+    linear_n: int = field(400, positive)
+    linear_gammas: tuple[float, ...] = field((0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 0.8, 1.0, 1.25, 1.5,
+                                              2.0, 3.0, 5.0, 7.0, 10.0), SIZES)
+    linear_snrs: tuple[float, ...] = field((1.0, 4.0, 16.0), SIZES)
+    # seeds of one replicate's z-tests (they need a standard deviation: at least 2)
+    linear_seeds: int = field(16, at_least(2))
     # 3a. linear sample-wise sweep: p fixed, n swept through it.
-    samplewise_p: int = 100
-    samplewise_ns: tuple[int, ...] = (10, 20, 40, 60, 80, 90, 95, 100, 105, 110, 125, 150, 200,
-                                      300, 500, 1000)
-    samplewise_snr: float = 4.0
+    samplewise_p: int = field(100, positive)
+    samplewise_ns: tuple[int, ...] = field((10, 20, 40, 60, 80, 90, 95, 100, 105, 110, 125, 150,
+                                            200, 300, 500, 1000), SIZES)
+    samplewise_snr: float = field(4.0, positive)
     # 2. random ReLU features on sklearn digits: n_train fixed, p swept through it.
-    rf_n_train: int = 300
-    rf_n_test: int = 497  # digits has 1797 images: 1300 for training pools, 497 held out
-    rf_ps: tuple[int, ...] = (10, 30, 60, 100, 150, 200, 240, 270, 285, 300, 315, 330, 360, 400,
-                              500, 700, 1000, 1500, 2000, 3000)
-    rf_activation: str = "relu"
-    rf_seeds: int = 4
-    label_noise: float = 0.2
+    rf_n_train: int = field(300, positive)
+    # digits has 1797 images: 1300 for training pools, 497 held out
+    rf_n_test: int = field(497, positive)
+    rf_ps: tuple[int, ...] = field((10, 30, 60, 100, 150, 200, 240, 270, 285, 300, 315, 330, 360,
+                                    400, 500, 700, 1000, 1500, 2000, 3000), SIZES)
+    rf_activation: str = field("relu", one_of(*dd.RF_ACTIVATIONS))
+    rf_seeds: int = field(4, positive)
+    # at 0.9 a noisy label is uniform over the 10 classes: no information left
+    label_noise: float = field(0.2, at_least(0) | rule(lambda v: v < 0.9, "below 0.9"))
     # λ grid of the oracle-tuned ridge (λ = 0, min-norm, is always included)
-    rf_lams: tuple[float, ...] = (1e-5, 1e-4, 1e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0)
+    rf_lams: tuple[float, ...] = field((1e-5, 1e-4, 1e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0), SIZES)
     # 3b. random-features sample-wise sweep: p fixed, n swept through it.
-    rf_samplewise_p: int = 200
-    rf_samplewise_ns: tuple[int, ...] = (20, 50, 100, 140, 170, 185, 200, 215, 230, 260, 300,
-                                         400, 600, 900, 1300)
+    rf_samplewise_p: int = field(200, positive)
+    rf_samplewise_ns: tuple[int, ...] = field((20, 50, 100, 140, 170, 185, 200, 215, 230, 260,
+                                               300, 400, 600, 900, 1300), SIZES)
     # 4. deep double descent: MLPs 64 → h → h → 10 (the two-hidden-layer shape of the MNIST-1D
     #    setting, 40 → h → h → 10) on digits with label noise; Adam, full batch.
-    mlp_n_train: int = 1000
-    mlp_widths: tuple[int, ...] = (4, 8, 12, 16, 32)
-    mlp_seeds: int = 2
-    mlp_steps: int = 1000
-    mlp_learning_rate: float = 6e-3
+    mlp_n_train: int = field(1000, positive)
+    mlp_widths: tuple[int, ...] = field((4, 8, 12, 16, 32), SIZES)
+    mlp_seeds: int = field(2, positive)
+    mlp_steps: int = field(1000, positive)
+    mlp_learning_rate: float = field(6e-3, positive)
 
-    def __post_init__(self):
-        for name in ("linear_n", "linear_seeds", "samplewise_p", "rf_n_train", "rf_n_test",
-                     "rf_seeds", "rf_samplewise_p", "mlp_n_train", "mlp_seeds", "mlp_steps"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        if self.linear_seeds < 2 or self.rf_seeds < 1:
-            raise ValueError("linear_seeds must be >= 2 (z-scores need a standard deviation)")
-        for name in ("linear_gammas", "samplewise_ns", "rf_ps", "rf_samplewise_ns",
-                     "mlp_widths", "linear_snrs", "rf_lams"):
-            v = getattr(self, name)
-            if not v or any(x <= 0 for x in v) or list(v) != sorted(set(v)):
-                raise ValueError(f"{name} must be positive and strictly increasing, got {list(v)}")
+    def validate(self):
         if len(self.linear_ps) != len(self.linear_gammas):
             raise ValueError(f"linear_gammas {list(self.linear_gammas)} collide at n = "
                              f"{self.linear_n} (two round to the same p)")
-        if self.rf_activation not in dd.RF_ACTIVATIONS:
-            raise ValueError(f"rf_activation must be one of {', '.join(dd.RF_ACTIVATIONS)}")
-        if not 0.0 <= self.label_noise < 0.9:
-            raise ValueError(f"label_noise must be in [0, 0.9), got {self.label_noise}")
-        if self.samplewise_snr <= 0 or self.mlp_learning_rate <= 0:
-            raise ValueError("samplewise_snr and mlp_learning_rate must be positive")
         pool = DIGITS_SIZE - self.rf_n_test
         for name, need in (("rf_n_train", self.rf_n_train),
                            ("rf_samplewise_ns", self.rf_samplewise_ns[-1]),
@@ -185,24 +176,25 @@ class Config:
 DIGITS_SIZE = 1797  # sklearn.datasets.load_digits
 
 PROFILES = {
-    # about a minute on a 2-core CPU (the MLP sweep is the reduced deep-double-descent run)
-    "quick": Config(),
+    # the test suite's end-to-end run: seconds
+    "test": Config(replicates=2, linear_n=30, linear_gammas=(0.2, 0.5, 1.0, 2.0, 4.0),
+                   linear_seeds=3, samplewise_p=10, samplewise_ns=(4, 8, 10, 12, 30),
+                   rf_n_train=40, rf_n_test=100, rf_ps=(10, 36, 40, 44, 120), rf_seeds=2,
+                   rf_lams=(1e-2,), rf_samplewise_p=20, rf_samplewise_ns=(10, 20, 30, 60),
+                   mlp_n_train=100, mlp_widths=(4, 8), mlp_seeds=1, mlp_steps=20),
+    # about two minutes on a 2-core CPU (the MLP sweep is the reduced deep-double-descent run)
+    "quick": Config(replicates=5),
     # paper-scale, meant for a GPU: 100 seeds and n = 1000 for the closed forms, denser sweeps,
     # the MLP sweep of Nakkiran et al. (widths to 512, longer training, more seeds).
     "full": Config(
-        linear_n=1000,
+        replicates=10, linear_n=1000, linear_seeds=100, rf_seeds=20, mlp_seeds=5, mlp_steps=20000,
         linear_gammas=(0.1, 0.13, 0.16, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.11,
                        1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0, 5.0, 7.0, 10.0),
-        linear_seeds=100,
-        rf_seeds=20,
         rf_ps=(10, 30, 60, 100, 150, 200, 240, 260, 270, 280, 285, 290, 295, 300, 305, 310, 315,
                320, 330, 345, 360, 400, 450, 500, 700, 1000, 1500, 2000, 3000, 5000),
         rf_samplewise_ns=(20, 50, 100, 140, 160, 170, 180, 185, 190, 195, 200, 205, 210, 215,
                           220, 230, 245, 260, 300, 400, 600, 900, 1300),
-        mlp_widths=(4, 6, 8, 10, 12, 14, 16, 20, 24, 32, 48, 64, 128, 256, 512),
-        mlp_seeds=5,
-        mlp_steps=20000,
-    ),
+        mlp_widths=(4, 6, 8, 10, 12, 14, 16, 20, 24, 32, 48, 64, 128, 256, 512)),
 }
 
 MLP_DEPTH = 2
@@ -226,9 +218,7 @@ CLAIMS = (
         f"largest |z| below {Z_BOUND:g}.",
         source="Hastie et al. 2022, Theorem 1; inverse-Wishart means (finite n); limit derived "
         "in nntheory.symbolic",
-        measured="linear_minnorm_max_abs_z",
-        op="<=",
-        expected=Z_BOUND,
+        measured="linear_minnorm_max_abs_z", op="<=", expected=Z_BOUND,
         note="z = (mean − formula)/(sd/√seeds); 84 correlated tests, each ~t(15) with "
         "P(|t| > 4) ≈ 0.001. The two formulas differ by <= 1.3 % there (n = 400). Known wrong "
         "versions (noise on one branch, γ ↔ 1/γ) give |z| > 10.",
@@ -238,9 +228,7 @@ CLAIMS = (
         statement="Optimal ridge (λ* = γ/SNR): the mean risk matches σ²γ·m(−λ*) at every γ "
         f"and SNR, largest |z| below {Z_BOUND:g}.",
         source="Dobriban & Wager 2018, Theorem 2.1; Hastie et al. 2022, Sec. 5",
-        measured="linear_ridge_max_abs_z",
-        op="<=",
-        expected=Z_BOUND,
+        measured="linear_ridge_max_abs_z", op="<=", expected=Z_BOUND,
         note="Bound as above; the O(1/n) finite-n bias is below one standard error.",
     ),
     Claim(
@@ -248,9 +236,7 @@ CLAIMS = (
         statement=f"The median min-norm risk peaks at γ in [{PEAK_BAND[0]}, {PEAK_BAND[1]}] "
         "for every SNR (worst reported).",
         source="Hastie et al. 2022, Theorem 1 (R → ∞ at γ = 1); Belkin et al. 2019, Fig. 1",
-        measured="linear_peak_gamma_worst",
-        op="between",
-        expected=PEAK_BAND,
+        measured="linear_peak_gamma_worst", op="between", expected=PEAK_BAND,
         note="The grid holds γ = 1; its neighbours lie outside the band.",
     ),
     Claim(
@@ -258,9 +244,7 @@ CLAIMS = (
         statement="Random ReLU features on digits: the median min-norm test MSE peaks at p/n "
         f"in [{PEAK_BAND[0]}, {PEAK_BAND[1]}], clean and noisy labels (worst reported).",
         source="Belkin et al. 2019, Fig. 2 (peak at N = n); Mei & Montanari 2019, Fig. 1",
-        measured="rf_peak_ratio_worst",
-        op="between",
-        expected=PEAK_BAND,
+        measured="rf_peak_ratio_worst", op="between", expected=PEAK_BAND,
         note="p/n grid: …, 0.9, 0.95, 1, 1.05, 1.1, ….",
     ),
     Claim(
@@ -268,9 +252,7 @@ CLAIMS = (
         statement="Linear model: optimal ridge has no peak — max over the γ grid / larger end "
         "value <= 1 (+5 %); min-norm's ratios are linear_minnorm_peak_ratio_snr*.",
         source="Hastie et al. 2022, Sec. 5; Nakkiran et al. 2020, Theorem 1 and Fig. 1",
-        measured="linear_ridge_interior_peak_ratio",
-        op="<=",
-        expected=1.0,
+        measured="linear_ridge_interior_peak_ratio", op="<=", expected=1.0,
         tolerance=LINEAR_RIDGE_PEAK_TOL,
         note="r² is fixed while p grows, so the optimal risk rises from 0 to r² (closed "
         "form); 'non-increasing in p' holds at fixed data (random features, next). 5 %: seed "
@@ -281,10 +263,7 @@ CLAIMS = (
         statement="Random features: oracle-tuned ridge (per p, the λ of least median test MSE) "
         "is non-increasing in p, clean and noisy labels: no step up beyond 5 %.",
         source="Nakkiran et al. 2020, Sec. 5; Simon et al. 2024, Sec. 4",
-        measured="rf_ridge_max_step_up",
-        op="<=",
-        expected=0.0,
-        tolerance=RIDGE_STEP_TOL,
+        measured="rf_ridge_max_step_up", op="<=", expected=0.0, tolerance=RIDGE_STEP_TOL,
         note="max_i (e[i+1] − e[i])/e[i]. The theorems are about expected risk at the exact "
         "optimum; a 10-point λ grid, 4 seeds, 497 test digits leave a few % of noise.",
     ),
@@ -293,9 +272,7 @@ CLAIMS = (
         statement="Label noise raises the random-features peak: prominence (median test MSE at "
         "the peak / at the largest p) noisy over clean >= 1.",
         source="Nakkiran et al. 2019, Sec. 5, Fig. 3; Mei & Montanari 2019, Fig. 4",
-        measured="rf_noise_prominence_ratio",
-        op=">=",
-        expected=1.0,
+        measured="rf_noise_prominence_ratio", op=">=", expected=1.0,
         note="Prominence, not height: the peak must grow, not just every error.",
     ),
     Claim(
@@ -304,9 +281,7 @@ CLAIMS = (
         f"{SAMPLEWISE_RISE}× somewhere as n grows — linear, and random features on clean and "
         "noisy digits (smallest reported).",
         source="Nakkiran 2019 (arXiv:1912.07242), Fig. 1; Nakkiran et al. 2019, Sec. 6",
-        measured="samplewise_min_rise",
-        op=">=",
-        expected=SAMPLEWISE_RISE,
+        measured="samplewise_min_rise", op=">=", expected=SAMPLEWISE_RISE,
         note="Rise = max over n_i < n_j of err(n_j)/err(n_i); 10 % is several standard "
         "errors.",
     ),
@@ -315,140 +290,73 @@ CLAIMS = (
         statement="Optimal ridge is monotone in n: its mean risk never steps up by more than "
         "5 % as n grows (statistic as for random features).",
         source="Nakkiran et al. 2020, Theorem 1 (isotropic linear regression) and Fig. 1",
-        measured="samplewise_ridge_max_step_up",
-        op="<=",
-        expected=0.0,
-        tolerance=RIDGE_STEP_TOL,
+        measured="samplewise_ridge_max_step_up", op="<=", expected=0.0, tolerance=RIDGE_STEP_TOL,
     ),
     Claim(
         id="deep_double_descent",
         statement="MLPs on noisy digits: the median test error rises >= "
         f"{DEEP_DD_FACTOR}× with width to a peak, then falls as much (smaller factor reported).",
         source="Nakkiran et al. 2019, Fig. 1, Sec. 5",
-        measured="mlp_double_descent",
-        op=">=",
-        expected=DEEP_DD_FACTOR,
+        measured="mlp_double_descent", op=">=", expected=DEEP_DD_FACTOR,
         note="Reduced at quick (2 seeds, 1,000 steps, digits); see mlp_peak_width and "
         "mlp_interpolation_width (train error <= 1 %).",
     ),
 )
 
 
-# ---------------------------------------------------------------------------------------------
-# Data
-# ---------------------------------------------------------------------------------------------
+# 1. Linear model: closed forms -------------------------------------------------------------------
 
 
-def _digits(key, n_test: int):
-    """sklearn's 8×8 digits (1,797 images, bundled with scikit-learn, no download): a
-    permutation from ``key`` puts ``n_test`` images in the test set and the rest in a training
-    pool; pixels are standardised with the pool's mean and one overall scale."""
-    from sklearn.datasets import load_digits
-
-    x, y = load_digits(return_X_y=True)
-    perm = np.asarray(jax.random.permutation(key, len(x)))
-    te, pool = perm[:n_test], perm[n_test:]
-    mu = x[pool].mean(axis=0)
-    scale = (x[pool] - mu).std()
-    x = (x - mu) / scale
-    return x[pool], y[pool], x[te], y[te]
+def _timing(sweep: str, t0: float, fits: int = 0, fit_seconds: float = np.nan, **cols):
+    """One row of the ``timings`` table: a point's least-squares fits, the seconds its batched
+    solve took and its whole wall time."""
+    return pd.DataFrame([dict(sweep=sweep, fits=fits, fit_seconds=fit_seconds,
+                              seconds=time.perf_counter() - t0, **cols)])
 
 
-def _noisy_labels(rng: np.random.Generator, y: np.ndarray, rate: float, k: int = 10):
-    """Each label, with probability ``rate``, replaced by a uniformly random *incorrect* label
-    (the label noise of Nakkiran et al. 2019, Sec. 3), drawn once."""
-    flip = rng.random(y.shape) < rate
-    return np.where(flip, (y + rng.integers(1, k, y.shape)) % k, y)
-
-
-def _one_hot(y, k: int = 10) -> np.ndarray:
-    return np.eye(k)[np.asarray(y)]
-
-
-# ---------------------------------------------------------------------------------------------
-# 1. Linear model: closed forms
-# ---------------------------------------------------------------------------------------------
-
-
-def _linear_designs(rng, seeds, n, p, snrs):
-    """Gaussian designs with β = r e₁ for each SNR (σ² = 1): y = r x₁ + ε, one column per SNR.
-    By rotation invariance of N(0, I_p) the risk of any fixed β with ‖β‖ = r has the same
-    distribution, and with β = r e₁ the targets are the same for every model size."""
-    X = rng.standard_normal((seeds, n, p))
-    eps = rng.standard_normal((seeds, n))
-    r = np.sqrt(np.asarray(snrs, np.float64))
-    return X, r[None, None, :] * X[:, :, :1] + eps[:, :, None], r
-
-
-def _risk(fit, r):
-    """‖β̂ − r e₁‖² = ‖β̂‖² − 2r β̂₁ + r², with β̂₁ read as the prediction at the input e₁."""
-    return fit.norm2 - 2.0 * r * fit.test_pred[..., 0, :] + r**2  # (seeds, S, L, k)
-
-
-def _linear_modelwise(cfg: Config, key, step):
-    """One checkpointed point: the whole batched solve (the table, the fit count, its time)."""
-    point = step("linear-modelwise", functools.partial(_linear_modelwise_point, cfg, key))
-    return arrays_frame(point, "linear"), int(point["fits"]), float(point["seconds"])
-
-
-def _linear_modelwise_point(cfg: Config, key) -> dict[str, np.ndarray]:
-    n, ps, snrs = cfg.linear_n, np.asarray(cfg.linear_ps), np.asarray(cfg.linear_snrs)
-    X, y, r = _linear_designs(data.numpy_rng(key), cfg.linear_seeds, n, ps[-1], snrs)
-    e1 = np.zeros((cfg.linear_seeds, 1, ps[-1]))
-    e1[:, 0, 0] = 1.0
-    gammas = ps / n
-    lams = np.concatenate([np.zeros((len(ps), 1)), dd.optimal_ridge_lambda(
-        gammas[:, None], snrs[None, :])], axis=1)  # (S, 1 + K): min-norm, λ*(SNR_k)
+def linear_point(cfg: Config, key) -> Rows:
+    """Model-wise: n fixed, p = γn swept; min-norm and optimal ridge (λ* = γ/SNR) for every
+    SNR, every seed × size × penalty in one batched float64 solve."""
     t0 = time.perf_counter()
-    fit = dd.ridge_fit(X, y, lams, ps, X_test=e1, coef=False)
-    seconds = time.perf_counter() - t0
-    risk = _risk(fit, r)
-    train_mse = np.mean((fit.train_pred - y[:, None, None]) ** 2, axis=-2)  # (seeds, S, L, K)
+    n, ps, snrs = cfg.linear_n, np.asarray(cfg.linear_ps), np.asarray(cfg.linear_snrs)
+    d = dd.gaussian_design(numpy_rng(key), cfg.linear_seeds, n, ps[-1], snrs)
+    lams = np.concatenate([np.zeros((len(ps), 1)), dd.optimal_ridge_lambda(
+        ps[:, None] / n, snrs[None, :])], axis=1)  # (S, 1 + K): min-norm, λ*(SNR_k)
+    t_fit = time.perf_counter()
+    fit = dd.ridge_fit(d.X, d.y, lams, ps, X_test=d.probe, coef=False)
+    fit_seconds = time.perf_counter() - t_fit
+    risk = dd.excess_risk(fit, d.r)
+    train_mse = np.mean((fit.train_pred - d.y[:, None, None]) ** 2, axis=-2)  # (seeds, S, L, K)
     frames = []
     for k, snr in enumerate(snrs):
         for est, col in (("min-norm", 0), ("optimal ridge", 1 + k)):
             df = dd.risk_curve(ps, risk=risk[:, :, col, k], train_error=train_mse[:, :, col, k],
                                norm=np.sqrt(fit.norm2[:, :, col, k]))
             frames.append(df.assign(gamma=df["p"] / n, snr=snr, estimator=est))
-    n_fits = cfg.linear_seeds * len(ps) * lams.shape[1]
-    return dict(frame_arrays(pd.concat(frames, ignore_index=True), "linear"),
-                fits=np.asarray(n_fits), seconds=np.asarray(seconds))
+    fits = cfg.linear_seeds * len(ps) * lams.shape[1]
+    return Rows(dict(linear=pd.concat(frames), timings=_timing("linear", t0, fits, fit_seconds)))
 
 
-def _linear_samplewise(cfg: Config, key, step):
-    point = step("linear-samplewise", functools.partial(_linear_samplewise_point, cfg, key))
-    return arrays_frame(point, "samplewise")
-
-
-def _linear_samplewise_point(cfg: Config, key) -> dict[str, np.ndarray]:
+def samplewise_point(cfg: Config, key) -> Rows:
+    """Sample-wise: p fixed, the first n rows of one design, n swept through p."""
+    t0 = time.perf_counter()
     p, ns, snr = cfg.samplewise_p, np.asarray(cfg.samplewise_ns), cfg.samplewise_snr
-    X, y, r = _linear_designs(data.numpy_rng(key), cfg.linear_seeds, ns[-1], p, [snr])
-    e1 = np.zeros((cfg.linear_seeds, 1, p))
-    e1[:, 0, 0] = 1.0
+    d = dd.gaussian_design(numpy_rng(key), cfg.linear_seeds, ns[-1], p, [snr])
     lams = np.stack([np.zeros(len(ns)), dd.optimal_ridge_lambda(p / ns, snr)], axis=1)
-    fit = dd.ridge_fit(X, y, lams, ns, along="samples", X_test=e1, coef=False)
-    risk = _risk(fit, r)[..., 0]
+    fit = dd.ridge_fit(d.X, d.y, lams, ns, along="samples", X_test=d.probe, coef=False)
+    risk = dd.excess_risk(fit, d.r)[..., 0]
     frames = [dd.risk_curve(ns, size_name="n", risk=risk[:, :, col]).assign(estimator=est)
               for est, col in (("min-norm", 0), ("optimal ridge", 1))]
-    return frame_arrays(pd.concat(frames, ignore_index=True).assign(p=p, snr=snr), "samplewise")
+    return Rows(dict(samplewise=pd.concat(frames, ignore_index=True).assign(p=p, snr=snr),
+                     timings=_timing("samplewise", t0)))
 
 
-def _linear_theory(cfg: Config) -> pd.DataFrame:
-    """Closed-form curves on a dense grid, for the figures (γ = 1 left out)."""
-    g = np.geomspace(min(cfg.linear_gammas), max(cfg.linear_gammas), 400)
-    g = g[np.abs(g - 1) > 1e-3]
-    rows = []
-    for snr in cfg.linear_snrs:
-        rows.append(pd.DataFrame(dict(
-            gamma=g, snr=snr, ridgeless=dd.ridgeless_risk(g, snr),
-            finite_n=dd.ridgeless_risk_finite(cfg.linear_n, g * cfg.linear_n, snr),
-            optimal_ridge=dd.optimal_ridge_risk(g, snr))))
-    ns = np.arange(1, cfg.samplewise_ns[-1] + 1)
-    sw = pd.DataFrame(dict(n=ns, finite_n=dd.ridgeless_risk_finite(ns, cfg.samplewise_p,
-                                                                   cfg.samplewise_snr),
-                           optimal_ridge=dd.optimal_ridge_risk(cfg.samplewise_p / ns,
-                                                               cfg.samplewise_snr)))
-    return pd.concat(rows, ignore_index=True), sw
+def theory_point(cfg: Config, key) -> Rows:
+    """Closed-form curves on a dense grid, for the figures."""
+    return Rows(dict(
+        linear_theory=dd.linear_theory_table(cfg.linear_gammas, cfg.linear_snrs, cfg.linear_n),
+        samplewise_theory=dd.samplewise_theory_table(cfg.samplewise_ns[-1], cfg.samplewise_p,
+                                                     cfg.samplewise_snr)))
 
 
 def _linear_metrics(cfg: Config, lin: pd.DataFrame, sw: pd.DataFrame) -> dict[str, float]:
@@ -480,113 +388,65 @@ def _linear_metrics(cfg: Config, lin: pd.DataFrame, sw: pd.DataFrame) -> dict[st
     return m
 
 
-# ---------------------------------------------------------------------------------------------
-# 2–3. Random features on digits
-# ---------------------------------------------------------------------------------------------
+# 2–3. Random features on digits ------------------------------------------------------------------
 
 
-def _rf_targets(rng, y_pool, seeds, rate):
-    """(seeds, n, 20): one-hot clean labels, then one-hot noisy labels (a fresh draw per seed)."""
-    noisy = np.stack([_noisy_labels(rng, y_pool, rate) for _ in range(seeds)])
-    clean = np.broadcast_to(_one_hot(y_pool), noisy.shape + (10,))
-    return np.concatenate([clean, _one_hot(noisy)], axis=-1)
+def digits(cfg: Config, key):
+    """sklearn's 8×8 digits (1,797 images, bundled with scikit-learn, no download): a
+    permutation from ``key`` puts ``rf_n_test`` images in the test set and the rest in a
+    training pool, standardised with the pool's mean and one overall scale."""
+    from sklearn.datasets import load_digits
+
+    return dd.standardised_split(key, *load_digits(return_X_y=True), cfg.rf_n_test)
 
 
-def _rf_errors(fit, Y, y_test):
-    """Per (seed, size, λ) test MSE and 0-1 error, train MSE and norm, for the clean (first 10
-    outputs) and noisy (last 10) label sets."""
-    out = {}
-    t1 = _one_hot(y_test)
-    for cond, sl in (("clean", slice(0, 10)), ("noisy", slice(10, 20))):
-        out[cond] = dict(
-            test_mse=dd.mse(fit.test_pred[..., sl], t1),
-            test_error=dd.classification_error(fit.test_pred[..., sl], y_test),
-            train_mse=dd.mse(fit.train_pred[..., sl], Y[:, None, None, :, sl]),
-            norm=np.sqrt(np.sum(fit.norm2[..., sl], axis=-1)),
-        )
-    return out
+def _rf_problem(cfg: Config, key, data, n: int, p: int):
+    """Random features (rf_seeds draws) of the first n pool digits and of the test digits, and
+    their clean and noisy one-hot targets (a fresh label-noise draw per seed)."""
+    x_pool, y_pool, x_test, y_test = data
+    k_feat, k_noise = jax.random.split(key)
+    F, Ft = dd.random_feature_designs(jax.random.split(k_feat, cfg.rf_seeds), x_pool[:n], x_test,
+                                      p, cfg.rf_activation)
+    Y = dd.clean_and_noisy_targets(numpy_rng(k_noise), y_pool[:n], cfg.rf_seeds, cfg.label_noise)
+    return F, Ft, Y, y_test
 
 
-@functools.partial(jax.jit, static_argnums=(2, 3))
-def _features(keys, x, p, activation):
-    return jax.vmap(lambda k: dd.random_features(k, x, p, activation))(keys)
-
-
-def _rf_features(cfg, keys, x_train, x_test, p):
-    """Random features of the training and test inputs under the same weights (one per key),
-    drawn in float32 by JAX and handed to the float64 solver."""
-    f = _features(keys, jnp.asarray(np.concatenate([x_train, x_test]), jnp.float32), int(p),
-                  cfg.rf_activation)
-    f = np.asarray(f, np.float64)
-    return f[:, : len(x_train)], f[:, len(x_train):]
-
-
-def _rf_tables(cfg, errs, sizes, size_name, lams):
-    frames = []
-    for cond, e in errs.items():
-        for j, lam in enumerate(lams):
-            df = dd.risk_curve(sizes, size_name=size_name,
-                               **{k: v[:, :, j] for k, v in e.items()})
-            frames.append(df.assign(labels=cond, lam=lam))
-    return pd.concat(frames, ignore_index=True)
-
-
-def _rf_sweeps(cfg: Config, key, digits, step):
-    """The model-wise and the sample-wise sweep, one checkpointed point each."""
-    k_feat, k_noise, k_feat2, k_noise2 = jax.random.split(key, 4)
-    model = step("rf-modelwise", functools.partial(_rf_modelwise_point, cfg, k_feat, k_noise,
-                                                   digits))
-    sample = step("rf-samplewise", functools.partial(_rf_samplewise_point, cfg, k_feat2,
-                                                     k_noise2, digits))
-    return (arrays_frame(model, "model"), arrays_frame(sample, "sample"), int(model["fits"]),
-            float(model["seconds"]))
-
-
-def _rf_modelwise_point(cfg: Config, k_feat, k_noise, digits) -> dict[str, np.ndarray]:
-    """The first rf_n_train pool digits, p swept (features nested: the first p columns)."""
-    x_pool, y_pool, x_test, y_test = digits
-    lams = (0.0, *cfg.rf_lams)
-    n = cfg.rf_n_train
-    ps = np.asarray(cfg.rf_ps)
-    F, Ft = _rf_features(cfg, jax.random.split(k_feat, cfg.rf_seeds), x_pool[:n], x_test, ps[-1])
-    Y = _rf_targets(data.numpy_rng(k_noise), y_pool[:n], cfg.rf_seeds, cfg.label_noise)
+def rf_modelwise_point(cfg: Config, key, data) -> Rows:
+    """The first rf_n_train pool digits, p swept (features nested: the first p columns), clean
+    and noisy one-hot labels, min-norm and every ridge penalty in one float64 solve."""
     t0 = time.perf_counter()
+    lams, n, ps = (0.0, *cfg.rf_lams), cfg.rf_n_train, np.asarray(cfg.rf_ps)
+    F, Ft, Y, y_test = _rf_problem(cfg, key, data, n, ps[-1])
+    t_fit = time.perf_counter()
     fit = dd.ridge_fit(F, Y, lams, ps, X_test=Ft, coef=False)
-    seconds = time.perf_counter() - t0
-    model = _rf_tables(cfg, _rf_errors(fit, Y, y_test), ps, "p", lams).assign(n=n)
+    fit_seconds = time.perf_counter() - t_fit
+    model = dd.label_set_table(dd.label_set_errors(fit, Y, y_test), ps, "p", lams).assign(n=n)
     model["p_over_n"] = model["p"] / n
-    n_fits = cfg.rf_seeds * len(ps) * len(lams)
-    return dict(frame_arrays(model, "model"), fits=np.asarray(n_fits),
-                seconds=np.asarray(seconds))
+    fits = cfg.rf_seeds * len(ps) * len(lams)
+    return Rows(dict(rf_modelwise=model, timings=_timing("rf_modelwise", t0, fits, fit_seconds)))
 
 
-def _rf_samplewise_point(cfg: Config, k_feat2, k_noise2, digits) -> dict[str, np.ndarray]:
-    """p fixed, the first n pool digits, n swept."""
-    x_pool, y_pool, x_test, y_test = digits
+def rf_samplewise_point(cfg: Config, key, data) -> Rows:
+    """p fixed, the first n pool digits, n swept through p (min-norm)."""
+    t0 = time.perf_counter()
     p, ns = cfg.rf_samplewise_p, np.asarray(cfg.rf_samplewise_ns)
-    F, Ft = _rf_features(cfg, jax.random.split(k_feat2, cfg.rf_seeds), x_pool[:ns[-1]], x_test,
-                         p)
-    Y = _rf_targets(data.numpy_rng(k_noise2), y_pool[:ns[-1]], cfg.rf_seeds, cfg.label_noise)
+    F, Ft, Y, y_test = _rf_problem(cfg, key, data, ns[-1], p)
     fit = dd.ridge_fit(F, Y, 0.0, ns, along="samples", X_test=Ft, coef=False)
-    errs = _rf_errors(fit, Y, y_test)
-    seen = (np.arange(ns[-1])[None, :] < ns[:, None])[None, :, None, :]  # (1, S, 1, N)
-    for cond, sl in (("clean", slice(0, 10)), ("noisy", slice(10, 20))):
-        sq = np.sum((fit.train_pred[..., sl] - Y[:, None, None, :, sl]) ** 2, axis=-1)
-        errs[cond]["train_mse"] = np.sum(sq * seen, axis=-1) / ns[None, :, None]
-    return frame_arrays(_rf_tables(cfg, errs, ns, "n", (0.0,)).assign(p=p), "sample")
+    errs = dd.label_set_errors(fit, Y, y_test, sample_sizes=ns)
+    return Rows(dict(rf_samplewise=dd.label_set_table(errs, ns, "n", (0.0,)).assign(p=p),
+                     timings=_timing("rf_samplewise", t0)))
 
 
 def _rf_metrics(cfg: Config, model: pd.DataFrame, sample: pd.DataFrame) -> dict[str, float]:
     m = {}
     ratios, steps = [], []
-    for cond in ("clean", "noisy"):
+    for cond in dd.LABEL_SETS:
         g = model[model["labels"] == cond]
         med = g.groupby(["lam", "p"])["test_mse"].median().unstack("p")  # (L, S)
         mn = med.loc[0.0].to_numpy()
         ps = med.columns.to_numpy()
-        ratio = dd.peak_location(ps / cfg.rf_n_train, mn)
-        ratios.append(ratio)
-        m[f"rf_peak_ratio_{cond}"] = ratio
+        ratios.append(dd.peak_location(ps / cfg.rf_n_train, mn))
+        m[f"rf_peak_ratio_{cond}"] = ratios[-1]
         m[f"rf_peak_mse_{cond}"] = float(np.max(mn))
         m[f"rf_prominence_{cond}"] = float(np.max(mn) / mn[-1])
         m[f"rf_mse_widest_{cond}"] = float(mn[-1])
@@ -605,128 +465,108 @@ def _rf_metrics(cfg: Config, model: pd.DataFrame, sample: pd.DataFrame) -> dict[
     return m
 
 
-# ---------------------------------------------------------------------------------------------
-# 4. Deep double descent
-# ---------------------------------------------------------------------------------------------
+# 4. Deep double descent --------------------------------------------------------------------------
 
 
-def _mlp_sweep(cfg: Config, key, digits, step):
-    """One ensemble (seeds) per width, trained with Adam, full batch, cross-entropy, on the
-    first mlp_n_train pool digits with noisy labels; test error on clean test labels. Each
-    width is one checkpointed point."""
-    x_pool, y_pool, x_test, y_test = digits
-    k_noise, k_init = jax.random.split(key)
-    n = cfg.mlp_n_train
-    y_noisy = _noisy_labels(data.numpy_rng(k_noise), y_pool[:n], cfg.label_noise)
-    ds = (jnp.asarray(x_pool[:n], jnp.float32), jnp.asarray(y_noisy),
-            jnp.asarray(x_test, jnp.float32), jnp.asarray(y_test))
-    # every key up front, as host arrays: eager JAX ops on new shapes each cost a compilation
-    keys = np.asarray(jax.random.split(k_init, len(cfg.mlp_widths) * cfg.mlp_seeds)).reshape(
-        len(cfg.mlp_widths), cfg.mlp_seeds, -1)
-    final, curves = [], []
-    for w, wkeys in zip(cfg.mlp_widths, keys, strict=True):
-        point = step(f"mlp-w{w}", functools.partial(_mlp_point, cfg, w, wkeys, ds,
-                                                    x_pool.shape[1]))
-        final.append(arrays_frame(point, "final"))
-        curves.append(arrays_frame(point, "curves"))
-    return pd.concat(final, ignore_index=True), pd.concat(curves, ignore_index=True)
+def mlp_data(cfg: Config, keys):
+    """Per replicate: its own digits split and the first mlp_n_train pool digits with noisy
+    labels (drawn once, shared by every width), stacked on a leading replicate axis."""
+    parts = []
+    for key in keys:
+        k_split, k_noise = jax.random.split(key)
+        x_pool, y_pool, x_test, y_test = digits(cfg, k_split)
+        n = cfg.mlp_n_train
+        y_noisy = dd.noisy_labels(numpy_rng(k_noise), y_pool[:n], cfg.label_noise)
+        parts.append((x_pool[:n].astype(np.float32), y_noisy, x_test.astype(np.float32), y_test))
+    return [np.stack(a) for a in zip(*parts, strict=True)]
 
 
-def _mlp_point(cfg: Config, w: int, wkeys, ds, dim: int) -> dict[str, np.ndarray]:
-    """The ensemble of width ``w``: its final errors (one row per seed) and training curves."""
-    net = nets.mlp(w, MLP_DEPTH, 10, "relu", parameterization="standard",
+def mlp_point(cfg: Config, keys, data, *, width: int) -> Rows:
+    """Every replicate's mlp_seeds nets of one width as one ensemble, trained with Adam, full
+    batch, cross-entropy on its noisy labels; test error on clean test labels."""
+    t0 = time.perf_counter()
+    R, S = len(keys), cfg.mlp_seeds
+    net = nets.mlp(width, MLP_DEPTH, 10, "relu", parameterization="standard",
                    w_std=2.0**0.5, b_std=0.0)
-    # one jitted init per width (vmapped eager init compiles each of its ops separately)
-    params = jax.jit(lambda k, net=net: train.init_ensemble(net, k, (dim,)))(wkeys)
+    mkeys = jax.vmap(lambda k: jax.random.split(k, S))(keys).reshape(R * S, -1)
+    # one jitted init (vmapped eager init compiles each of its ops separately)
+    params = jax.jit(lambda k: train.init_ensemble(net, k, (data[0].shape[-1],)))(mkeys)
     n_params = sum(int(np.prod(x.shape[1:])) for x in jax.tree_util.tree_leaves(params))
+    ds = tuple(jnp.asarray(np.repeat(a, S, axis=0)) for a in data)  # one copy per member
     params, hist = train.fit_ensemble(
-        net, params, ds, loss="cross_entropy", optimizer="adam",
-        learning_rate=cfg.mlp_learning_rate, steps=cfg.mlp_steps,
-        log_every=cfg.mlp_log_every, keys=wkeys,
-        chunk_size=cfg.mlp_seeds)  # all seeds in one chunk (and no per-width memory probe)
-    tr_err = 1.0 - hist.metrics["train_accuracy"]
-    te_err = 1.0 - hist.metrics["test_accuracy"]
-    final, curves = [], []
-    for s in range(cfg.mlp_seeds):
-        final.append(dict(width=w, seed=s, params=n_params, train_error=tr_err[s, -1],
-                          test_error=te_err[s, -1], test_loss=hist.final("test_loss")[s],
-                          diverged=bool(hist.diverged[s])))
-        curves.append(pd.DataFrame(dict(width=w, seed=s, step=hist.step,
-                                        train_error=tr_err[s], test_error=te_err[s])))
-    return {**frame_arrays(pd.DataFrame(final), "final"),
-            **frame_arrays(pd.concat(curves, ignore_index=True), "curves")}
+        net, params, ds, member_data=True, loss="cross_entropy", optimizer="adam",
+        learning_rate=cfg.mlp_learning_rate, steps=cfg.mlp_steps, log_every=cfg.mlp_log_every,
+        keys=mkeys, chunk_size=R * S)  # all members in one chunk (no per-width memory probe)
+    tr_err, te_err = (1.0 - hist.metrics[f"{s}_accuracy"] for s in ("train", "test"))
+    who = dict(replicate=np.repeat(np.arange(R), S), seed=np.tile(np.arange(S), R))
+    final = pd.DataFrame(dict(**who, params=n_params, train_error=tr_err[:, -1],
+                              test_error=te_err[:, -1], test_loss=hist.final("test_loss"),
+                              diverged=np.asarray(hist.diverged, bool)))
+    T = len(hist.step)
+    curves = pd.DataFrame({k: np.repeat(v, T) for k, v in who.items()} | dict(
+        step=np.tile(hist.step, R * S), train_error=tr_err.ravel(), test_error=te_err.ravel()))
+    timings = pd.concat([_timing("mlp", t0, replicate=r) for r in range(R)], ignore_index=True)
+    timings["seconds"] /= R  # the ensemble's time, shared by its replicates
+    return Rows(dict(mlp=final, mlp_curves=curves, timings=timings))
 
 
-def _mlp_metrics(cfg: Config, final: pd.DataFrame) -> dict[str, float]:
+def _mlp_metrics(final: pd.DataFrame) -> dict[str, float]:
     med = final.groupby("width")[["test_error", "train_error"]].median()
     widths = med.index.to_numpy()
     te = med["test_error"].to_numpy()
     interp = widths[med["train_error"].to_numpy() <= 0.01]
-    m = dict(
-        mlp_interpolation_width=float(interp[0]) if len(interp) else float("nan"),
-        mlp_peak_width=dd.peak_location(widths, te),
-        mlp_test_error_widest=float(te[-1]),
-        mlp_test_error_max=float(np.max(te)),
-        diverged_members=float(final["diverged"].sum()),
-    )
-    # a double descent needs both: a rise up to the peak and a fall after it
-    i = int(np.argmax(te))
-    m["mlp_rise_to_peak"] = float(te[i] / np.min(te[: i + 1]))
-    m["mlp_fall_after_peak"] = float(te[i] / te[-1])
-    m["mlp_double_descent"] = min(m["mlp_rise_to_peak"], m["mlp_fall_after_peak"])
+    rise, fall = dd.rise_and_fall(te)  # a double descent needs both
+    return dict(mlp_interpolation_width=float(interp[0]) if len(interp) else float("nan"),
+                mlp_peak_width=dd.peak_location(widths, te), mlp_test_error_widest=float(te[-1]),
+                mlp_test_error_max=float(np.max(te)), mlp_rise_to_peak=rise,
+                mlp_fall_after_peak=fall, mlp_double_descent=min(rise, fall),
+                diverged_members=float(final["diverged"].sum()))
+
+
+SWEEPS = {
+    "linear": Sweep(linear_point),
+    "samplewise": Sweep(samplewise_point),
+    "theory": Sweep(theory_point, random=False),
+    "rf_modelwise": Sweep(rf_modelwise_point, setup=digits),
+    "rf_samplewise": Sweep(rf_samplewise_point, setup=digits),
+    "mlp": Sweep(mlp_point, grid=lambda c: dict(width=c.mlp_widths), setup=mlp_data,
+                 batched=True),
+}
+
+
+# Metrics -----------------------------------------------------------------------------------------
+
+
+def metrics(tables, arrays, cfg: Config) -> dict[str, float]:
+    """The claims' metrics of one replicate, from its four sweeps' tables; fit counts and
+    times from its ``timings`` table (``run_seconds``: the wall time of its points, the MLP
+    ensembles' shared equally by the replicates trained together)."""
+    m = {**_linear_metrics(cfg, tables["linear"], tables["samplewise"]),
+         **_rf_metrics(cfg, tables["rf_modelwise"], tables["rf_samplewise"]),
+         **_mlp_metrics(tables["mlp"])}
+    m["samplewise_min_rise"] = min(m["linear_samplewise_rise"], m["rf_samplewise_rise_clean"],
+                                   m["rf_samplewise_rise_noisy"])
+    t = tables["timings"]
+    for name, sweep in (("linear", "linear"), ("rf", "rf_modelwise")):
+        row = t[t["sweep"] == sweep].iloc[0]
+        m.update({f"{name}_fits": float(row["fits"]), f"{name}_fit_seconds": row["fit_seconds"],
+                  f"{name}_fits_per_second": row["fits"] / row["fit_seconds"]})
+    m.update(mlp_seconds=float(t.loc[t["sweep"] == "mlp", "seconds"].sum()),
+             run_seconds=float(t["seconds"].sum()))
     return m
 
 
-# ---------------------------------------------------------------------------------------------
-# Run
-# ---------------------------------------------------------------------------------------------
+# Figures -----------------------------------------------------------------------------------------
 
 
-def run(cfg: Config, key: jax.Array, ckpt=None) -> Results:
-    """The four sweeps; every number the claims read is in ``metrics``.
-
-    ``ckpt`` (a ``nntheory.store.Checkpoint``, given by ``nntheory run``) lets a killed run
-    resume at the next sweep point (each linear and random-features sweep, each MLP width).
-    The fit times of a resumed point are those measured when it was computed; ``mlp_seconds``
-    and ``run_seconds`` time this process only (near zero when every point was resumed)."""
-    t_start = time.perf_counter()
-    step = ckpt.step if ckpt is not None else (lambda name, compute: compute())
-    k_lin, k_sw, k_data, k_rf, k_mlp = jax.random.split(key, 5)
-    lin, lin_fits, lin_seconds = _linear_modelwise(cfg, k_lin, step)
-    sw = _linear_samplewise(cfg, k_sw, step)
-    theory, sw_theory = _linear_theory(cfg)
-    digits = _digits(k_data, cfg.rf_n_test)
-    rf_model, rf_sample, rf_fits, rf_seconds = _rf_sweeps(cfg, k_rf, digits, step)
-    t_mlp = time.perf_counter()
-    mlp, mlp_curves = _mlp_sweep(cfg, k_mlp, digits, step)
-    metrics = {**_linear_metrics(cfg, lin, sw), **_rf_metrics(cfg, rf_model, rf_sample),
-               **_mlp_metrics(cfg, mlp)}
-    metrics["samplewise_min_rise"] = min(metrics["linear_samplewise_rise"],
-                                         metrics["rf_samplewise_rise_clean"],
-                                         metrics["rf_samplewise_rise_noisy"])
-    metrics.update(
-        linear_fits=float(lin_fits), linear_fit_seconds=lin_seconds,
-        linear_fits_per_second=lin_fits / lin_seconds,
-        rf_fits=float(rf_fits), rf_fit_seconds=rf_seconds,
-        rf_fits_per_second=rf_fits / rf_seconds,
-        mlp_seconds=time.perf_counter() - t_mlp,
-        run_seconds=time.perf_counter() - t_start,
-    )
-    return Results(
-        tables=dict(linear=lin, linear_theory=theory, samplewise=sw, samplewise_theory=sw_theory,
-                    rf_modelwise=rf_model, rf_samplewise=rf_sample, mlp=mlp,
-                    mlp_curves=mlp_curves),
-        metrics={k: float(v) for k, v in metrics.items()},
-    )
+def _first(res, name: str) -> pd.DataFrame:
+    """A deterministic table (the same in every replicate): the first replicate's copy."""
+    t = res.tables[name]
+    return t[t["replicate"] == res.seeds[0]]
 
 
-# ---------------------------------------------------------------------------------------------
-# Figures
-# ---------------------------------------------------------------------------------------------
-
-
-def _linear_figure(res: Results, cfg: Config) -> Figure:
-    lin, th = res.tables["linear"], res.tables["linear_theory"]
+def _linear_figure(res, cfg: Config) -> Figure:
+    lin, th = res.tables["linear"], _first(res, "linear_theory")
     snrs = sorted(lin["snr"].unique())
     colors = dict(zip(snrs, sns.color_palette("colorblind", len(snrs)), strict=True))
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
@@ -743,67 +583,63 @@ def _linear_figure(res: Results, cfg: Config) -> Figure:
             ax.errorbar(agg.index, agg["mean"], yerr=agg["sem"], fmt="o", ms=3.5,
                         color=colors[snr], label=f"SNR {snr:g}")
         ax.axvline(1.0, color="0.6", lw=0.8, ls="--")
-        ax.set(xscale="log", yscale="log", xlabel="γ = p / n", title=est)
-    axes[0].set_ylim(top=50.0)
-    axes[0].set_ylabel("risk ‖β̂ − β‖²")
-    axes[0].legend(fontsize=8)
+        ax.set(xlabel="γ = p / n", title=est)
+        plots.log_axis(ax)
+        plots.log_axis(ax, axis="y")
+    axes[0].set(ylim=(None, 50.0), ylabel="risk ‖β̂ − β‖²")
+    plots.legend(axes[0], "best", fontsize=8)
     fig.tight_layout()
-    return Figure(
-        "linear_risk",
-        f"Linear regression with isotropic Gaussian features, n = {cfg.linear_n}: mean risk over "
-        f"{cfg.linear_seeds} seeds (points, ± one standard error) against the asymptotic "
-        "formula (solid; Hastie et al. 2022, Theorem 1) and the exact finite-n expectation "
-        "(dotted). Left: min-norm least squares, peaking at γ = 1 (the point at γ = 1 is off "
-        "the clipped axis). Right: optimally tuned ridge, λ* = γ/SNR, with its closed form "
-        "σ²γ m(−λ*): no peak.",
-        fig,
-    )
+    return Figure("linear_risk", "Linear regression with isotropic Gaussian features, n = "
+                  f"{cfg.linear_n}: mean risk over {len(res.seeds)} replicates × "
+                  f"{cfg.linear_seeds} seeds (points, ± one standard error) against the asymptotic "
+                  "formula (solid; Hastie et al. 2022, Theorem 1) and the exact finite-n "
+                  "expectation (dotted). Left: min-norm least squares, peaking at γ = 1 (the "
+                  "point at γ = 1 is off the clipped axis). Right: optimally tuned ridge, λ* = "
+                  "γ/SNR, with its closed form σ²γ m(−λ*): no peak.", fig)
 
 
-def _rf_figure(res: Results, cfg: Config) -> Figure:
+def _rf_figure(res, cfg: Config) -> Figure:
     model = res.tables["rf_modelwise"]
     mn = model[model["lam"] == 0.0]
     oracle = (model.groupby(["labels", "p", "lam"])["test_mse"].median().groupby(
         ["labels", "p"]).min().reset_index())
     oracle["p_over_n"] = oracle["p"] / cfg.rf_n_train
     fig, axes = plt.subplots(1, 3, figsize=(13, 4.0))
-    palette = dict(clean=sns.color_palette("colorblind")[0], noisy=sns.color_palette(
-        "colorblind")[3])
-    for cond in ("clean", "noisy"):
+    palette = dict(zip(dd.LABEL_SETS, np.array(sns.color_palette("colorblind"))[[0, 3]],
+                       strict=True))
+    for cond in dd.LABEL_SETS:
         g = mn[mn["labels"] == cond]
-        sns.lineplot(data=g, x="p_over_n", y="test_mse", estimator="median",
-                     errorbar=("pi", 100), marker="o", ms=4, ax=axes[0], color=palette[cond],
-                     label=f"min-norm, {cond} labels")
+        for ax, y, lab in ((axes[0], "test_mse", f"min-norm, {cond} labels"),
+                           (axes[1], "test_error", f"{cond} labels"),
+                           (axes[2], "norm", f"{cond} labels")):
+            sns.lineplot(data=g, x="p_over_n", y=y, marker="o", ms=4, ax=ax,
+                         color=palette[cond], label=lab, **plots.MEDIAN_BAND)
         o = oracle[oracle["labels"] == cond]
         axes[0].plot(o["p_over_n"], o["test_mse"], color=palette[cond], ls="--", lw=1.2,
                      label=f"oracle ridge, {cond}")
-        sns.lineplot(data=g, x="p_over_n", y="test_error", estimator="median",
-                     errorbar=("pi", 100), marker="o", ms=4, ax=axes[1], color=palette[cond],
-                     label=f"{cond} labels")
-        sns.lineplot(data=g, x="p_over_n", y="norm", estimator="median", errorbar=("pi", 100),
-                     marker="o", ms=4, ax=axes[2], color=palette[cond], label=f"{cond} labels")
     for ax, lab in zip(axes, ("test MSE (one-hot)", "test error (0-1)", "‖β̂‖"), strict=True):
         ax.axvline(1.0, color="0.6", lw=0.8, ls="--")
-        ax.set(xscale="log", xlabel="p / n", ylabel=lab)
-    axes[0].set_yscale("log")
-    axes[2].set_yscale("log")
-    axes[0].legend(fontsize=7)
+        ax.set(xlabel="p / n", ylabel=lab)
+        plots.log_axis(ax)
+    plots.log_axis(axes[0], axis="y")
+    plots.log_axis(axes[2], axis="y")
+    plots.legend(axes[0], "best", fontsize=7)
     fig.tight_layout()
-    return Figure(
-        "rf_modelwise",
-        f"Random ReLU features on sklearn digits, n = {cfg.rf_n_train} training images, "
-        f"{cfg.rf_n_test} test images, {cfg.rf_seeds} seeds (median, band = min–max), "
-        f"{cfg.label_noise:.0%} label noise or none. Left: test MSE of min-norm least squares "
-        "(solid) peaks at p = n; oracle-tuned ridge (dashed) has no peak. Middle: 0-1 test "
-        "error. Right: norm of the min-norm solution, which diverges at p = n.",
-        fig,
-    )
+    return Figure("rf_modelwise", f"Random ReLU features on sklearn digits, n = {cfg.rf_n_train} "
+                  f"training images, {cfg.rf_n_test} test images, {len(res.seeds)} replicates × "
+                  f"{cfg.rf_seeds} seeds (median, band = min–max), {cfg.label_noise:.0%} label "
+                  "noise or none. Left: test MSE of min-norm least squares (solid) peaks at p = "
+                  "n; oracle-tuned ridge (dashed) has no peak. Middle: 0-1 test error. Right: "
+                  "norm of the min-norm solution, which diverges at p = n.", fig)
 
 
-def _samplewise_figure(res: Results, cfg: Config) -> Figure:
-    sw, th = res.tables["samplewise"], res.tables["samplewise_theory"]
+def _samplewise_figure(res, cfg: Config) -> Figure:
+    sw, th = res.tables["samplewise"], _first(res, "samplewise_theory")
     rf = res.tables["rf_samplewise"]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.0))
+    for ax in axes:
+        plots.log_axis(ax)
+        plots.log_axis(ax, axis="y")
     ax = axes[0]
     colors = sns.color_palette("colorblind")
     for (est, curve), c in zip((("min-norm", "finite_n"), ("optimal ridge", "optimal_ridge")),
@@ -814,38 +650,33 @@ def _samplewise_figure(res: Results, cfg: Config) -> Figure:
         for side in ((t["n"] < cfg.samplewise_p), (t["n"] > cfg.samplewise_p)):
             ax.plot(t["n"][side], t[curve][side], color=c, lw=1.2)
     ax.axvline(cfg.samplewise_p, color="0.6", lw=0.8, ls="--")
-    ax.set(xscale="log", yscale="log", xlabel="training samples n", ylabel="risk ‖β̂ − β‖²",
-           title=f"linear, p = {cfg.samplewise_p}, SNR {cfg.samplewise_snr:g}")
-    ax.set_ylim(top=100)
-    ax.legend(fontsize=8)
-    sns.lineplot(data=rf, x="n", y="test_mse", hue="labels", estimator="median",
-                 errorbar=("pi", 100), marker="o", ms=4, ax=axes[1])
+    ax.set(xlabel="training samples n", ylabel="risk ‖β̂ − β‖²",
+           title=f"linear, p = {cfg.samplewise_p}, SNR {cfg.samplewise_snr:g}", ylim=(None, 100))
+    plots.legend(ax, "best", fontsize=8)
+    sns.lineplot(data=rf, x="n", y="test_mse", hue="labels", marker="o", ms=4, ax=axes[1],
+                 **plots.MEDIAN_BAND)
     axes[1].axvline(cfg.rf_samplewise_p, color="0.6", lw=0.8, ls="--")
-    axes[1].set(xscale="log", yscale="log", xlabel="training samples n", ylabel="test MSE",
+    axes[1].set(xlabel="training samples n", ylabel="test MSE",
                 title=f"random ReLU features on digits, p = {cfg.rf_samplewise_p}")
     fig.tight_layout()
-    return Figure(
-        "samplewise",
-        "Sample-wise non-monotonicity: at a fixed number of parameters, adding training data "
-        "raises the test error as n approaches p (dashed line). Left: linear model, median "
-        "over seeds against the exact finite-n expectation (min-norm) and the optimal-ridge "
-        "closed form, which is monotone (Nakkiran et al. 2020, Theorem 1). Right: min-norm "
-        "random-features regression on digits, clean and noisy labels.",
-        fig,
-    )
+    return Figure("samplewise", "Sample-wise non-monotonicity: at a fixed number of parameters, "
+                  "adding training data raises the test error as n approaches p (dashed line). "
+                  "Left: linear model, median over replicates and seeds against the exact "
+                  "finite-n expectation (min-norm) and the optimal-ridge closed form, which is "
+                  "monotone (Nakkiran et al. 2020, Theorem 1). Right: min-norm random-features "
+                  "regression on digits, clean and noisy labels.", fig)
 
 
-def _mlp_figure(res: Results, cfg: Config) -> Figure:
+def _mlp_figure(res, cfg: Config) -> Figure:
     final, curves = res.tables["mlp"], res.tables["mlp_curves"]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.0))
-    long = final.melt(id_vars=["width", "seed"], value_vars=["train_error", "test_error"],
-                      var_name="split", value_name="error")
-    sns.lineplot(data=long, x="width", y="error", hue="split", estimator="median",
-                 errorbar=("pi", 100), marker="o", ax=axes[0])
-    axes[0].set(xscale="log", xlabel="hidden width h", ylabel="0-1 error",
+    long = final.melt(id_vars=["replicate", "width", "seed"], value_vars=["train_error",
+                      "test_error"], var_name="split", value_name="error")
+    sns.lineplot(data=long, x="width", y="error", hue="split", marker="o", ax=axes[0],
+                 **plots.MEDIAN_BAND)
+    axes[0].set(xlabel="hidden width h", ylabel="0-1 error",
                 title=f"after {cfg.mlp_steps} Adam steps")
-    axes[0].set_xticks(cfg.mlp_widths, [str(w) for w in cfg.mlp_widths])
-    axes[0].set_xticks([], minor=True)
+    plots.log_axis(axes[0], cfg.mlp_widths)
     shown = sorted({cfg.mlp_widths[0], cfg.mlp_widths[len(cfg.mlp_widths) // 2],
                     cfg.mlp_widths[-1]})
     sns.lineplot(data=curves[curves["width"].isin(shown)], x="step", y="test_error",
@@ -855,27 +686,14 @@ def _mlp_figure(res: Results, cfg: Config) -> Figure:
                 title="epoch-wise test error")
     fig.tight_layout()
     arch = "64 → " + " → ".join(["h"] * MLP_DEPTH) + " → 10"
-    return Figure(
-        "mlp_width",
-        f"Deep double descent (Nakkiran et al. 2019), reduced: MLPs {arch} "
-        f"trained on {cfg.mlp_n_train} digits with {cfg.label_noise:.0%} label noise "
-        f"({cfg.mlp_seeds} seeds, median, band = min–max). Left: final train and test error "
-        "against width. Right: test error during training for a narrow, a middle and the "
-        "widest net.",
-        fig,
-    )
+    return Figure("mlp_width", f"Deep double descent (Nakkiran et al. 2019), reduced: MLPs {arch} "
+                  f"trained on {cfg.mlp_n_train} digits with {cfg.label_noise:.0%} label noise "
+                  f"({len(res.seeds)} replicates × {cfg.mlp_seeds} seed(s), median, band = "
+                  "min–max). Left: final train and test error against width. Right: test error "
+                  "during training (median) for a narrow, a middle and the widest net.", fig)
 
 
-def _no_minor_labels(figs: list[Figure]) -> list[Figure]:
-    """Log axes spanning less than a decade get crowded minor tick labels: keep majors only."""
-    for f in figs:
-        for ax in f.fig.axes:
-            ax.xaxis.set_minor_formatter(NullFormatter())
-            ax.yaxis.set_minor_formatter(NullFormatter())
-    return figs
-
-
-def figures(res: Results, cfg: Config) -> list[Figure]:
+def figures(res, cfg: Config) -> list[Figure]:
     """The report's figures, drawn from stored results only."""
-    return _no_minor_labels([_linear_figure(res, cfg), _rf_figure(res, cfg),
-                             _samplewise_figure(res, cfg), _mlp_figure(res, cfg)])
+    return [_linear_figure(res, cfg), _rf_figure(res, cfg), _samplewise_figure(res, cfg),
+            _mlp_figure(res, cfg)]

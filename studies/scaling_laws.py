@@ -14,23 +14,24 @@ What this study does:
    4,500 starts), bootstraps it, and tests the published parameters against the refit;
 2. fits synthetic points drawn from a known law with noise (a self-check of the fitter);
 3. trains a grid of model sizes × dataset sizes on a teacher–student regression (every model
-   size: all (dataset size, seed) members as one vmapped ensemble) and fits a power law in N,
-   the parametric law (approach 3) and IsoFLOP profiles (approach 2) to it.
+   size: all (replicate, dataset size, seed) members as one vmapped ensemble) and fits a power
+   law in N, the parametric law (approach 3) and IsoFLOP profiles (approach 2) to it.
 
-Expected (quick profile, 2-core CPU, 25–45 s depending on the load): the refit lands on
-α = 0.3473, β = 0.3672, E = 1.8172, Huber objective 1.0183e-3 (the replication: 0.3478,
-0.3658, 1.8172), a = 0.514 with 95 % interval [0.48, 0.56]; β's interval [0.333, 0.412]
-excludes the published 0.28 and the χ² test puts the published parameters at d² ≈ 330,
-log10 p ≈ −67. On the sweep the loss at the largest D follows E + A N^−α with R² ≈ 0.999 in
-log space (α ≈ 1.75, interval [1.6, 2.0] at seed 0); approaches 2 and 3 put a at 0.42 and
-0.38, with wide intervals (~[0.3, 0.5]) at this size.
+Expected (quick profile, five replicates, 2-core CPU: 77 s of CPU time, 1–3 min on a shared
+machine): the refit (deterministic, the same in every replicate) lands on α = 0.3473,
+β = 0.3672, E = 1.8172, Huber objective 1.0183e-3 (the replication: 0.3478, 0.3658, 1.8172),
+a = 0.514 with 95 % interval ≈ [0.48, 0.56]; β's interval (lower end 0.331–0.337) excludes the
+published 0.28 and the χ² test puts the published parameters at d² ≈ 290–310, log10 p ≈ −59 to
+−64. On the sweep (a new teacher per replicate) the loss at the largest D follows E + A N^−α
+with R² 0.99–0.999 in log space (α 0.9–2.1, lower ends 0.56–1.6); approaches 2 and 3 put a at
+0.33–0.63 and 0.45–0.60 and agree within 0.1 in four replicates of five.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
+from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
@@ -41,8 +42,10 @@ import seaborn as sns
 
 from nntheory import data, nets, train
 from nntheory.analysis import scaling as sl
-from nntheory.report import Figure
-from nntheory.study import Claim, Results
+from nntheory.claims import Claim
+from nntheory.config import StudyConfig, at_least, field, increasing, nonnegative, positive, valid
+from nntheory.report import Figure, plots
+from nntheory.study import Rows, Sweep
 
 TITLE = "Scaling laws: the Chinchilla refit, and laws measured on our own sweeps"
 
@@ -101,9 +104,7 @@ REFERENCES = (
     "B. Efron, R. J. Tibshirani (1993). An Introduction to the Bootstrap. Chapman & Hall.",
 )
 
-# ---------------------------------------------------------------------------------------------
 # Published numbers (each written once, with its source)
-# ---------------------------------------------------------------------------------------------
 
 #: Hoffmann et al. 2022 (arXiv:2203.15556), §3.3 (approach 3): the fitted law as printed in the
 #: paper body (rounded; the TeX source has more digits, per Besiroglu et al. 2024).
@@ -118,71 +119,57 @@ REPLICATION = dict(E=1.8172, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658)
 REPLICATION_SE = dict(E=0.03, A=124.58, B=1293.23, alpha=0.02, beta=0.02)
 
 
-@dataclasses.dataclass(frozen=True)
-class Config:
+#: θ = (log A, log B, log E, α, β) of the published law, the form the fits work in.
+PUBLISHED = sl.params_to_theta(HOFFMANN)
+#: θ's components as the columns of a table (the refit's best starts).
+THETA = ("log_A", "log_B", "log_E", "alpha", "beta")
+
+
+@dataclass(frozen=True)
+class Config(StudyConfig):
     """The Chinchilla refit and bootstrap, the synthetic self-check, and our own sweep."""
 
     # --- published points
-    drop_highest: int = 5
-    huber_delta: float = 1e-3
-    grid_stride: int = 1  # every k-th of Hoffmann's 4,500 starts (1 = all; >1 for tests)
-    fit_iters_f32: int = 200
-    fit_iters_f64: int = 15
-    bootstrap_resamples: int = 576  # × 8 starts = 4,608 rows: one compiled chunk
-    bootstrap_starts: int = 8
-    bootstrap_iters_f32: int = 200
-    bootstrap_iters_f64: int = 10
-    level: float = 0.95
+    drop_highest: int = field(5, nonnegative)
+    huber_delta: float = field(1e-3, positive)
+    grid_stride: int = field(1, positive)  # every k-th of Hoffmann's 4,500 starts (1 = all)
+    fit_iters_f32: int = field(200, positive)
+    fit_iters_f64: int = field(15, nonnegative)
+    bootstrap_resamples: int = field(576, at_least(2))  # × 8 starts: one 4,608-row chunk
+    bootstrap_starts: int = field(8, positive)
+    bootstrap_iters_f32: int = field(200, positive)
+    bootstrap_iters_f64: int = field(10, nonnegative)
+    level: float = field(0.95, valid(lambda v: sl.percentile_interval([0.0], v)))
     # --- synthetic self-check: points at the published (N, D), log-normal noise on the loss
-    synthetic_noise: float = 0.005
+    synthetic_noise: float = field(0.005, positive)
     # --- our sweep: teacher–student regression
-    input_dim: int = 4
-    teacher_width: int = 256
-    label_noise: float = 0.02
-    widths: tuple[int, ...] = (4, 8, 16, 32, 64)
-    dataset_sizes: tuple[int, ...] = (64, 128, 256, 512, 1024)
-    seeds: int = 3
-    steps: int = 1000
-    learning_rate: float = 2e-2
-    evals: int = 20
-    n_test: int = 2048
-    sweep_resamples: int = 128  # × 4 starts = 512 rows: one small compiled chunk
-    sweep_starts: int = 4
-    isoflop_budgets: int = 9
-    isoflop_min_points: int = 4
+    input_dim: int = field(4, positive)
+    teacher_width: int = field(256, positive)
+    label_noise: float = field(0.02, positive)
+    widths: tuple[int, ...] = field((4, 8, 16, 32, 64), increasing | positive)
+    dataset_sizes: tuple[int, ...] = field((64, 128, 256, 512, 1024), increasing | positive)
+    seeds: int = field(3, positive)
+    steps: int = field(1000, positive)
+    learning_rate: float = field(2e-2, positive)
+    evals: int = field(20, positive)
+    n_test: int = field(2048, positive)
+    sweep_resamples: int = field(128, at_least(2))  # × 4 starts = 512 rows: one small chunk
+    sweep_starts: int = field(4, positive)
+    isoflop_budgets: int = field(9, positive)
+    isoflop_min_points: int = field(4, at_least(3))  # 3 points make a parabola
 
-    def __post_init__(self):
-        for name in ("bootstrap_resamples", "bootstrap_starts", "seeds", "steps", "evals",
-                     "grid_stride",
-                     "n_test", "input_dim", "teacher_width", "fit_iters_f32",
-                     "bootstrap_iters_f32", "sweep_resamples", "sweep_starts", "isoflop_budgets"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        for name in ("fit_iters_f64", "bootstrap_iters_f64", "drop_highest"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
-        if self.bootstrap_resamples < 2 or self.sweep_resamples < 2:
-            raise ValueError("bootstrap_resamples and sweep_resamples must be at least 2")
+    def validate(self):
         if self.steps % self.evals:
             raise ValueError(f"evals ({self.evals}) must divide steps ({self.steps})")
         for name in ("widths", "dataset_sizes"):
-            v = list(getattr(self, name))
-            if len(v) < 3 or any(x < 1 for x in v) or v != sorted(set(v)):
-                raise ValueError(f"{name} must be >= 3 strictly increasing positive integers, "
-                                 f"got {v}")
+            if len(getattr(self, name)) < 3:
+                raise ValueError(f"{name} needs at least 3 values, got {getattr(self, name)}")
         if any(self.max_d % d for d in self.dataset_sizes):
             raise ValueError(f"every dataset size must divide the largest ({self.max_d}): the "
-                             f"members' datasets are tiled to one shape")
-        if not 3 <= self.isoflop_min_points <= len(self.widths):
-            raise ValueError("isoflop_min_points must be between 3 (a parabola) and the number "
-                             f"of widths, got {self.isoflop_min_points}")
-        for name in ("huber_delta", "learning_rate", "label_noise", "synthetic_noise"):
-            v = getattr(self, name)
-            if not (0 < v < math.inf):
-                raise ValueError(f"{name} must be positive and finite, got {v}")
-        if not 0 < self.level < 1:
-            raise ValueError(f"level must be in (0, 1), got {self.level}")
+                             "members' datasets are tiled to one shape")
+        if self.isoflop_min_points > len(self.widths):
+            raise ValueError(f"isoflop_min_points ({self.isoflop_min_points}) exceeds the "
+                             f"number of widths ({len(self.widths)})")
 
     @property
     def log_every(self) -> int:
@@ -199,24 +186,21 @@ class Config:
 
 
 PROFILES = {
-    # ~1 minute on a 2-core CPU (measured with other jobs sharing it; see the closing note).
-    "quick": Config(),
+    # the test suite's end-to-end run: seconds (100 of Hoffmann's starts, a 3 × 5 sweep; five
+    # data sizes so that both test replicates have IsoFLOP minima for approach 2)
+    "test": Config(replicates=2, grid_stride=45, bootstrap_resamples=8, bootstrap_starts=2,
+                   bootstrap_iters_f32=40, bootstrap_iters_f64=3, widths=(2, 4, 8),
+                   dataset_sizes=(16, 32, 64, 128, 256), seeds=2, steps=100, evals=4,
+                   n_test=128, teacher_width=16, sweep_resamples=8, sweep_starts=2,
+                   isoflop_budgets=4, isoflop_min_points=3),
+    # about two minutes on a 2-core CPU (five replicates)
+    "quick": Config(replicates=5),
     # For a GPU: 4,000 bootstrap refits (as the replication), a wider and longer sweep.
-    "full": Config(
-        fit_iters_f32=300,
-        fit_iters_f64=20,
-        bootstrap_resamples=4000,
-        widths=(4, 8, 16, 32, 64, 128, 256),
-        dataset_sizes=(64, 128, 256, 512, 1024, 2048, 4096, 8192),
-        seeds=8,
-        steps=5000,
-        learning_rate=1e-2,
-        evals=50,
-        n_test=16384,
-        sweep_resamples=4000,
-        sweep_starts=8,
-        isoflop_budgets=15,
-    ),
+    "full": Config(replicates=10, fit_iters_f32=300, fit_iters_f64=20, bootstrap_resamples=4000,
+                   widths=(4, 8, 16, 32, 64, 128, 256),
+                   dataset_sizes=(64, 128, 256, 512, 1024, 2048, 4096, 8192), seeds=8,
+                   steps=5000, learning_rate=1e-2, evals=50, n_test=16384,
+                   sweep_resamples=4000, sweep_starts=8, isoflop_budgets=15),
 }
 
 # Thresholds (stated once, with their reasons in the notes).
@@ -276,6 +260,7 @@ CLAIMS = (
     ),
     Claim(
         id="synthetic_recovery",
+        kind="check",
         statement="Points drawn from a known law (the replication's) at the published (N, D) "
         "with noise are refitted within 0.03 in α, β and 3 % in E.",
         source="Self-check of the fitter (Hoffmann et al.'s protocol)",
@@ -308,6 +293,7 @@ CLAIMS = (
     ),
     Claim(
         id="isoflop_a_plus_b",
+        kind="check",
         statement="Our sweep: IsoFLOP minima give N_opt ∝ C^a and D_opt ∝ C^b (separate "
         "parabolas in log N and log D) with a + b = 1.",
         source="Hoffmann et al. 2022, §3.2, Table 2 (approach 2)",
@@ -330,285 +316,200 @@ CLAIMS = (
 )
 
 # ---------------------------------------------------------------------------------------------
-# Run: the published points
+# Sweeps: the published points, then our teacher–student sweep and the laws fitted on it
 # ---------------------------------------------------------------------------------------------
-
-
-def _theta(p: dict) -> np.ndarray:
-    """(E, A, B, α, β) → θ = (log A, log B, log E, α, β)."""
-    return np.array([np.log(p["A"]), np.log(p["B"]), np.log(p["E"]), p["alpha"], p["beta"]])
 
 
 def chinchilla_points(cfg: Config) -> pd.DataFrame:
-    """The published points with the ``drop_highest`` highest losses removed."""
+    """The published points (N, C, D, loss) with the ``drop_highest`` highest losses removed."""
     df = data.chinchilla_points()
-    if cfg.drop_highest:
-        df = df.drop(df["loss"].nlargest(cfg.drop_highest).index)
-    return df.reset_index(drop=True)
+    return df.drop(df["loss"].nlargest(cfg.drop_highest).index).reset_index(drop=True)
 
 
-def _interval_metrics(prefix: str, samples: dict, names, level: float) -> dict[str, float]:
-    m = {}
-    for k in names:
-        lo, hi = sl.percentile_interval(samples[k], level)
-        m[f"{prefix}_{k}_lo"], m[f"{prefix}_{k}_hi"] = float(lo), float(hi)
-        m[f"{prefix}_{k}_se"] = float(np.std(samples[k], ddof=1))
-    return m
+def _refit(cfg: Config, n, d, loss) -> sl.ChinchillaFit:
+    """Hoffmann et al.'s protocol: Huber loss (δ) of log residuals, L-BFGS from their grid."""
+    return sl.fit_chinchilla(n, d, loss, delta=cfg.huber_delta,
+                             init_grid=sl.start_grid()[::cfg.grid_stride],
+                             iters_f32=cfg.fit_iters_f32, iters_f64=cfg.fit_iters_f64)
 
 
-def _chinchilla(cfg: Config, key, step) -> tuple[dict, dict, dict]:
-    """Refit, bootstrap, χ² test and the synthetic self-check on the published design."""
+def refit_point(cfg: Config, key) -> Rows:
+    """The refit of the published points (deterministic: one fit serves every replicate), the
+    refit's and the published law's predictions and objectives on the same points, and the
+    ``bootstrap_starts`` grid starts that reached the lowest objectives: every bootstrap
+    resample restarts from them (nntheory.analysis.scaling says why not from the optimum)."""
     df = chinchilla_points(cfg)
-    n, d, loss = df["N"].to_numpy(), df["D"].to_numpy(), df["loss"].to_numpy()
-    k_boot, k_syn = jax.random.split(key)
-
-    grid = sl.start_grid()[::cfg.grid_stride]
-
-    def fit_point():
-        fit = sl.fit_chinchilla(n, d, loss, delta=cfg.huber_delta, init_grid=grid,
-                                iters_f32=cfg.fit_iters_f32, iters_f64=cfg.fit_iters_f64)
-        return dict(theta=fit.theta, objective=np.float64(fit.objective), finals=fit.finals,
-                    objectives=fit.objectives, starts=fit.starts)
-
-    f = step("chinchilla_fit", fit_point)
-    fit = sl.ChinchillaFit(f["theta"], float(f["objective"]), f["finals"], f["objectives"],
-                           f["starts"], cfg.huber_delta, len(df))
-
-    def boot_point():
-        b = sl.bootstrap_chinchilla(
-            n, d, loss, k_boot, n_resamples=cfg.bootstrap_resamples,
-            starts=fit.best_starts(cfg.bootstrap_starts), delta=cfg.huber_delta,
-            iters_f32=cfg.bootstrap_iters_f32, iters_f64=cfg.bootstrap_iters_f64)
-        return dict(thetas=b.thetas, objectives=b.objectives)
-
-    b = step("chinchilla_bootstrap", boot_point)
-    boot = sl.theta_to_params(b["thetas"])
-
-    # synthetic: the replication's law at the same (N, D), log-normal noise
-    true = _theta(REPLICATION)
-    noise = np.asarray(jax.random.normal(k_syn, (len(df),), jnp.float32), np.float64)
-    syn_loss = sl.chinchilla_loss(true, n, d) * np.exp(cfg.synthetic_noise * noise)
-
-    def syn_point():
-        s = sl.fit_chinchilla(n, d, syn_loss, delta=cfg.huber_delta, init_grid=grid,
-                              iters_f32=cfg.fit_iters_f32, iters_f64=cfg.fit_iters_f64)
-        return dict(theta=s.theta, objective=np.float64(s.objective))
-
-    s = step("synthetic_fit", syn_point)
-    syn = sl.theta_to_params(s["theta"])
-
-    d2, log10_p, dof = sl.chi2_test(_theta(HOFFMANN), b["thetas"], center=fit.theta)
-    resid = np.log(loss) - np.log(sl.chinchilla_loss(fit.theta, n, d))
-    z = {k: abs(fit.as_dict()[k] - REPLICATION[k]) / REPLICATION_SE[k] for k in REPLICATION}
-    m = {f"chin_{k}": float(v) for k, v in fit.as_dict().items()}
-    m.update(_interval_metrics("chin", boot, sl.PARAMS, cfg.level))
-    m.update(
-        chin_n_points=float(len(df)),
-        chin_starts_within_1e9=float(fit.n_within(1e-9)),
-        chin_replication_max_z=float(max(z.values())),
-        chin_chi2_d2=d2, chin_chi2_log10_p=log10_p, chin_chi2_dof=float(dof),
-        chin_resid_mad=float(1.4826 * np.median(np.abs(resid - np.median(resid)))),
-        chin_boot_objective_median=float(np.median(b["objectives"])),
-        synthetic_max_error=float(max(abs(syn["alpha"] - REPLICATION["alpha"]),
-                                      abs(syn["beta"] - REPLICATION["beta"]),
-                                      abs(syn["E"] / REPLICATION["E"] - 1))),
-        **{f"synthetic_{k}": float(syn[k]) for k in ("E", "A", "B", "alpha", "beta")},
-    )
-    for k, v in z.items():
-        m[f"chin_replication_z_{k}"] = float(v)
-    # published-law objective on the same points: how much worse it fits
-    m["chin_objective_published"] = sl.chinchilla_objective(
-        _theta(HOFFMANN), n, d, loss, delta=cfg.huber_delta)[0]
-    tables = dict(
-        chinchilla=df.assign(pred_refit=sl.chinchilla_loss(fit.theta, n, d),
-                             pred_published=sl.chinchilla_loss(_theta(HOFFMANN), n, d)),
-        chinchilla_bootstrap=pd.DataFrame({k: np.asarray(v) for k, v in boot.items()}),
-    )
-    arrays = dict(chin_theta=fit.theta, chin_objectives=fit.objectives,
-                  synthetic_loss=syn_loss, synthetic_theta=s["theta"])
-    return m, tables, arrays
+    n, d, loss = df[["N", "D", "loss"]].to_numpy().T
+    fit = _refit(cfg, n, d, loss)
+    published = sl.chinchilla_objective(PUBLISHED, n, d, loss, delta=cfg.huber_delta)[0]
+    row = dict(fit.as_dict(), starts_within_1e9=fit.n_within(1e-9), objective_published=published)
+    starts = pd.DataFrame(fit.best_starts(cfg.bootstrap_starts), columns=THETA).assign(
+        objective=np.sort(fit.objectives)[:cfg.bootstrap_starts])
+    return Rows(dict(chinchilla=df.assign(pred_refit=sl.chinchilla_loss(fit.theta, n, d),
+                                          pred_published=sl.chinchilla_loss(PUBLISHED, n, d)),
+                     chinchilla_fit=pd.DataFrame([row]), chinchilla_starts=starts),
+                dict(chin_theta=fit.theta, chin_objectives=fit.objectives))
 
 
-# ---------------------------------------------------------------------------------------------
-# Run: our sweep
-# ---------------------------------------------------------------------------------------------
+def bootstrap_point(cfg: Config, key, tables) -> pd.DataFrame:
+    """``bootstrap_resamples`` resamples of the published points, each refitted from the
+    refit's best starts (Besiroglu et al. 2024, §3)."""
+    n, d, loss = chinchilla_points(cfg)[["N", "D", "loss"]].to_numpy().T
+    b = sl.bootstrap_chinchilla(
+        n, d, loss, key, n_resamples=cfg.bootstrap_resamples,
+        starts=tables["chinchilla_starts"][list(THETA)].to_numpy(), delta=cfg.huber_delta,
+        iters_f32=cfg.bootstrap_iters_f32, iters_f64=cfg.bootstrap_iters_f64)
+    return pd.DataFrame(dict(**b.params, objective=b.objectives))
 
 
-def _teacher(cfg: Config):
-    return nets.mlp(cfg.teacher_width, 1, 1, "tanh", parameterization="ntk")
-
-
-def _student(cfg: Config, width: int):
-    return nets.mlp(width, 1, 1, "tanh", parameterization="standard", w_std=1.0)
+def synthetic_point(cfg: Config, key) -> dict:
+    """Points drawn from a known law (the replication's) at the published (N, D) with
+    log-normal noise, refitted by the same protocol: a self-check of the fitter."""
+    n, d = chinchilla_points(cfg)[["N", "D"]].to_numpy().T
+    noise = np.asarray(jax.random.normal(key, n.shape, jnp.float32), np.float64)
+    loss = sl.chinchilla_loss(sl.params_to_theta(REPLICATION), n, d) * np.exp(
+        cfg.synthetic_noise * noise)
+    return _refit(cfg, n, d, loss).as_dict()
 
 
 @functools.partial(jax.jit, static_argnums=0)
-def _sweep_data(cfg: Config, key) -> dict:
-    """Members (dataset size D, seed s): seed s's first D samples of one pool, tiled to the
-    largest size so every member's arrays share a shape (full-batch MSE over a tiled set equals
-    that over its D distinct samples). A shared noisy test set; y = f*(x) + σε. One jitted
+def sweep_data(cfg: Config, keys) -> dict:
+    """Per replicate a fixed random wide tanh teacher f* on Gaussian inputs, y = f*(x) + σε.
+    Members (replicate, dataset size D, seed s): seed s's first D samples of one pool, tiled to
+    the largest size so every member's arrays share a shape (full-batch MSE over a tiled set
+    equals that over its D distinct samples); one noisy test set per replicate. One jitted
     program (eagerly, its many small ops cost seconds of dispatch on a CPU)."""
-    k_teacher, k_pool, k_test = jax.random.split(key, 3)
-    teacher = _teacher(cfg)
-    tp = teacher.init_params(k_teacher, (cfg.input_dim,))
+    teacher = nets.mlp(cfg.teacher_width, 1, 1, "tanh", parameterization="ntk")
 
-    def sample(k, n):
-        kx, ke = jax.random.split(k)
-        x = jax.random.normal(kx, (n, cfg.input_dim))
-        return x, teacher.apply(tp, x) + cfg.label_noise * jax.random.normal(ke, (n, 1))
+    def one(key):
+        k_teacher, k_pool, k_test = jax.random.split(key, 3)
+        tp = teacher.init_params(k_teacher, (cfg.input_dim,))
 
-    pools = [sample(jax.random.fold_in(k_pool, s), cfg.max_d) for s in range(cfg.seeds)]
-    xs, ys = [], []
-    for dsize in cfg.dataset_sizes:
-        reps = cfg.max_d // dsize
-        for s in range(cfg.seeds):
-            xs.append(jnp.tile(pools[s][0][:dsize], (reps, 1)))
-            ys.append(jnp.tile(pools[s][1][:dsize], (reps, 1)))
-    xt, yt = sample(k_test, cfg.n_test)
-    K = len(xs)
-    return dict(x_train=jnp.stack(xs), y_train=jnp.stack(ys),
-                x_test=jnp.broadcast_to(xt, (K,) + xt.shape),
-                y_test=jnp.broadcast_to(yt, (K,) + yt.shape))
+        def sample(k, n):
+            kx, ke = jax.random.split(k)
+            x = jax.random.normal(kx, (n, cfg.input_dim))
+            return x, teacher.apply(tp, x) + cfg.label_noise * jax.random.normal(ke, (n, 1))
+
+        pools = [sample(jax.random.fold_in(k_pool, s), cfg.max_d) for s in range(cfg.seeds)]
+        tiled = [[jnp.tile(p[i][:dsize], (cfg.max_d // dsize, 1)) for dsize in cfg.dataset_sizes
+                  for p in pools] for i in (0, 1)]
+        xt, yt = sample(k_test, cfg.n_test)
+        K = len(tiled[0])
+        return dict(x_train=jnp.stack(tiled[0]), y_train=jnp.stack(tiled[1]),
+                    x_test=jnp.broadcast_to(xt, (K,) + xt.shape),
+                    y_test=jnp.broadcast_to(yt, (K,) + yt.shape))
+
+    return {k: v.reshape((-1,) + v.shape[2:]) for k, v in jax.vmap(one)(keys).items()}
 
 
-def _train_width(cfg: Config, width: int, d: dict, key) -> dict[str, np.ndarray]:
-    """One width: every (dataset size, seed) member as one vmapped ensemble, full batch Adam with
-    a cosine schedule; the test loss at every evaluation (early stopping = its minimum)."""
-    net = _student(cfg, width)
-    K = d["x_train"].shape[0]
+def training_point(cfg: Config, keys, data, *, width: int) -> pd.DataFrame:
+    """One width: all (replicate, dataset size, seed) members as one vmapped ensemble,
+    full-batch Adam with a cosine schedule, the test loss at every evaluation (early stopping =
+    its minimum)."""
+    members = [(r, dsize, s) for r in range(len(keys)) for dsize in cfg.dataset_sizes
+               for s in range(cfg.seeds)]
+    net = nets.mlp(width, 1, 1, "tanh", parameterization="standard", w_std=1.0)
     # the same initialisation for seed s at every dataset size (common random numbers)
-    keys = jax.vmap(lambda i: jax.random.fold_in(key, i % cfg.seeds))(jnp.arange(K))
-    params = jax.jit(lambda k: train.init_ensemble(net, k, (cfg.input_dim,)))(keys)
+    ikeys = jnp.stack([jax.random.fold_in(keys[r], s) for r, _, s in members])
+    params = jax.jit(lambda k: train.init_ensemble(net, k, (cfg.input_dim,)))(ikeys)
     params, hist = train.fit_ensemble(
-        net, params, d, member_data=True, optimizer="adam", learning_rate=cfg.learning_rate,
+        net, params, data, member_data=True, optimizer="adam", learning_rate=cfg.learning_rate,
         schedule="cosine", steps=cfg.steps, log_every=cfg.log_every)
-    test = np.asarray(hist.metrics["test_loss"], np.float64)
-    return dict(
-        n_params=np.int64(nets.param_count(jax.tree_util.tree_map(lambda x: x[0], params))),
-        test_curve=test, train_final=hist.final("train_loss"), diverged=hist.diverged,
-    )
-
-
-def _sweep(cfg: Config, key, step) -> pd.DataFrame:
-    k_data, k_init = jax.random.split(key)
-    d = _sweep_data(cfg, k_data)
-    members = [(dsize, s) for dsize in cfg.dataset_sizes for s in range(cfg.seeds)]
-    rows = []
-    for w in train.progress(cfg.widths, "scaling sweep"):
-        point = step(f"sweep-w{w}", functools.partial(
-            _train_width, cfg, w, d, jax.random.fold_in(k_init, w)))
-        curve = point["test_curve"]
-        for i, (dsize, s) in enumerate(members):
-            finite = curve[i][np.isfinite(curve[i])]
-            rows.append(dict(
-                width=w, N=int(point["n_params"]), D=dsize, seed=s,
-                test_loss=float(finite.min()) if finite.size else float("nan"),
-                test_loss_final=float(curve[i, -1]),
-                best_eval=int(np.nanargmin(curve[i])) if finite.size else -1,
-                train_loss_final=float(point["train_final"][i]),
-                diverged=bool(point["diverged"][i]),
-            ))
-    return pd.DataFrame(rows)
+    curve = np.asarray(hist.metrics["test_loss"], np.float64)
+    finite = np.where(np.isfinite(curve), curve, np.inf)
+    best = finite.min(1)
+    return pd.DataFrame(dict(
+        zip(("replicate", "D", "seed"), np.array(members).T, strict=True), width=width,
+        N=nets.param_count(jax.tree_util.tree_map(lambda x: x[0], params)),
+        test_loss=np.where(np.isfinite(best), best, np.nan), test_loss_final=curve[:, -1],
+        best_eval=np.where(np.isfinite(best), finite.argmin(1), -1),
+        train_loss_final=hist.final("train_loss"), diverged=hist.diverged))
 
 
 def _loss_cube(sweep: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(N (nN,), D (nD,), loss (seeds, nN, nD)) from the sweep table."""
+    """(N (nN,), D (nD,), early-stopped test loss (seeds, nN, nD)) from one replicate's rows."""
     n = np.sort(sweep["N"].unique()).astype(np.float64)
     dd = np.sort(sweep["D"].unique()).astype(np.float64)
     cube = sweep.pivot_table(index=["seed", "N"], columns="D", values="test_loss")
-    seeds = np.sort(sweep["seed"].unique())
-    return n, dd, cube.to_numpy().reshape(len(seeds), n.size, dd.size)
+    return n, dd, cube.to_numpy().reshape(-1, n.size, dd.size)
 
 
-def isoflop_budgets(cfg: Config, n, dd, min_points: int) -> np.ndarray:
-    """Log-spaced budgets C = 6ND over the span where at least ``min_points`` model sizes have
-    D = C/(6N) inside the trained dataset sizes."""
-    lo, hi = np.log(6 * n.min() * dd.min()), np.log(6 * n.max() * dd.max())
-    cand = np.exp(np.linspace(lo, hi, 400))
-    dn = cand[:, None] / (6 * n[None, :])
-    count = ((dn >= dd.min() * (1 - 1e-9)) & (dn <= dd.max() * (1 + 1e-9))).sum(1)
-    ok = cand[count >= min_points]
-    if ok.size == 0:
-        return ok
-    return np.exp(np.linspace(np.log(ok.min()), np.log(ok.max()), cfg.isoflop_budgets))
+def laws_point(cfg: Config, key, tables) -> Rows:
+    """One replicate's power law in N at the largest D, parametric law (approach 3) and IsoFLOP
+    minima (approach 2) on the seed-mean early-stopped test loss of its trained sweep;
+    intervals by resampling seeds (power law, IsoFLOP) or grid cells (parametric law)."""
+    n, dd, cube = _loss_cube(tables["sweep"])
+    g = sl.fit_grid_laws(n, dd, cube, key, n_resamples=cfg.sweep_resamples,
+                         n_starts=cfg.sweep_starts, min_points=cfg.isoflop_min_points,
+                         n_budgets=cfg.isoflop_budgets, delta=cfg.huber_delta,
+                         iters_f32=cfg.fit_iters_f32, iters_f64=cfg.fit_iters_f64,
+                         boot_iters_f32=cfg.bootstrap_iters_f32,
+                         boot_iters_f64=cfg.bootstrap_iters_f64)
+    pl, iso = g.power_law, g.isoflop
+    laws = dict(sweep_E=pl.E, sweep_A=pl.A, sweep_alpha_n=pl.alpha, sweep_r2_log=pl.r2_log,
+                iso_a=iso.a, iso_b=iso.b, sweep_n_budgets=iso.budgets.size,
+                **{f"sweep_param_{k}": v for k, v in g.parametric.as_dict().items()})
+    return Rows(dict(
+        sweep_laws=pd.DataFrame([{k: float(v) for k, v in laws.items()}]),
+        seed_bootstrap=pd.DataFrame(dict(sweep_alpha_n=g.seed_alpha, iso_a=g.seed_isoflop.a,
+                                         iso_b=g.seed_isoflop.b)),
+        cell_bootstrap=pd.DataFrame(g.cell_bootstrap.params),
+        isoflop=pd.DataFrame(dict(C=iso.budgets, N_opt=iso.n_opt, D_opt=iso.d_opt))),
+        dict(sweep_param_theta=g.parametric.theta, iso_profiles=iso.profiles))
 
 
-def _own_laws(cfg: Config, sweep: pd.DataFrame, key) -> tuple[dict, dict, dict]:
-    """Power law in N at the largest D, the parametric law (approach 3) and IsoFLOP minima
-    (approach 2) on the seed-mean early-stopped test loss; intervals by resampling seeds
-    (power law, IsoFLOP) or grid cells (parametric law)."""
-    k_seed, k_cell = jax.random.split(key)
-    n, dd, cube = _loss_cube(sweep)
-    mean = np.nanmean(cube, axis=0)
-    S = cube.shape[0]
-    pick = np.asarray(jax.random.randint(k_seed, (cfg.sweep_resamples, S), 0, S))
-    boot_mean = np.nanmean(cube[pick], axis=1)  # (R, nN, nD)
+SWEEPS = {
+    "chinchilla": Sweep(refit_point, random=False),
+    "chinchilla_bootstrap": Sweep(bootstrap_point, needs=("chinchilla_starts",)),
+    "synthetic": Sweep(synthetic_point),
+    "sweep": Sweep(training_point, grid=lambda c: dict(width=c.widths), setup=sweep_data,
+                   batched=True),
+    "sweep_laws": Sweep(laws_point, needs=("sweep",)),
+}
 
-    # power law in N at the largest dataset size
-    pl = sl.fit_power_law(n, mean[:, -1])
-    # seed bootstrap: least squares is smooth, so each refit starts at the fit and at the
-    # best grid start
-    starts = np.concatenate([pl.solution[None], pl.best_inits(1)])
-    pl_b = sl.fit_power_law(n, boot_mean[:, :, -1], init=starts)
-    # the parametric law on the grid cells, from a 432-start subgrid of Hoffmann's grid
-    # (a, b ∈ {0, 10, 20}, e ∈ {−1, 0, 1}, α, β ∈ {0.5, …, 2}) shifted to this loss scale
-    shift = float(np.log(np.nanmin(mean)))
-    grid = sl.start_grid(a=(0.0, 10.0, 20.0), b=(0.0, 10.0, 20.0), e=(-1.0, 0.0, 1.0),
-                        alpha=(0.5, 1.0, 1.5, 2.0), beta=(0.5, 1.0, 1.5, 2.0))
-    grid = grid + np.array([shift, shift, shift, 0.0, 0.0])
-    nn, ddd = np.meshgrid(n, dd, indexing="ij")
-    fit = sl.fit_chinchilla(nn.ravel(), ddd.ravel(), mean.ravel(), init_grid=grid,
-                            delta=cfg.huber_delta, iters_f32=cfg.fit_iters_f32,
-                            iters_f64=cfg.fit_iters_f64)
-    boot = sl.bootstrap_chinchilla(
-        nn.ravel(), ddd.ravel(), mean.ravel(), k_cell, n_resamples=cfg.sweep_resamples,
-        starts=fit.best_starts(cfg.sweep_starts), delta=cfg.huber_delta,
-        iters_f32=cfg.bootstrap_iters_f32, iters_f64=cfg.bootstrap_iters_f64)
-    # IsoFLOP profiles (approach 2)
-    budgets = isoflop_budgets(cfg, n, dd, cfg.isoflop_min_points)
-    iso = sl.isoflop_fit(n, dd, mean, budgets)
-    iso_b = sl.isoflop_fit(n, dd, boot_mean, budgets)
 
-    m = dict(
-        sweep_E=float(pl.E), sweep_A=float(pl.A), sweep_alpha_n=float(pl.alpha),
-        sweep_r2_log=float(pl.r2_log),
-        sweep_param_objective=fit.objective,
-        sweep_n_budgets=float(budgets.size),
-        sweep_n_budgets_with_minimum=float(np.isfinite(iso.n_opt).sum()),
-        iso_a=float(iso.a), iso_b=float(iso.b),
-        iso_abs_a_plus_b_minus_1=float(abs(iso.a + iso.b - 1)),
-        iso_boot_valid=float(np.mean(np.isfinite(iso_b.a))),
-        sweep_a_gap=float(abs(iso.a - fit.a)),
-        noise_floor=cfg.noise_floor,
-        diverged_members=float(sweep["diverged"].sum()),
+# ---------------------------------------------------------------------------------------------
+# Metrics
+# ---------------------------------------------------------------------------------------------
+
+
+def metrics(tables, arrays, cfg: Config) -> dict[str, float]:
+    """The claims' metrics of one replicate: the refit and its bootstrap, the synthetic refit,
+    and the laws of our sweep with their bootstraps."""
+    fit, pts = tables["chinchilla_fit"].iloc[0], tables["chinchilla"]
+    boot, syn = tables["chinchilla_bootstrap"], tables["synthetic"].iloc[0]
+    z = {k: abs(fit[k] - REPLICATION[k]) / REPLICATION_SE[k] for k in REPLICATION}
+    d2, log10_p, dof = sl.chi2_test(PUBLISHED, sl.params_to_theta(boot),
+                                    center=arrays["chin_theta"])
+    resid = np.log(pts["loss"]) - np.log(pts["pred_refit"])
+    m = {f"chin_{k}": v for k, v in fit.items()}
+    m.update(sl.interval_summary({f"chin_{k}": boot[k] for k in sl.PARAMS}, cfg.level))
+    m.update(
+        chin_n_points=len(pts), chin_replication_max_z=max(z.values()),
+        chin_chi2_d2=d2, chin_chi2_log10_p=log10_p, chin_chi2_dof=dof,
+        chin_resid_mad=1.4826 * np.median(np.abs(resid - np.median(resid))),
+        chin_boot_objective_median=boot["objective"].median(),
+        synthetic_max_error=max(abs(syn["alpha"] - REPLICATION["alpha"]),
+                                abs(syn["beta"] - REPLICATION["beta"]),
+                                abs(syn["E"] / REPLICATION["E"] - 1)),
+        **{f"synthetic_{k}": v for k, v in syn.items()},
+        **{f"chin_replication_z_{k}": v for k, v in z.items()},
     )
-    m.update({f"sweep_param_{k}": float(v) for k, v in fit.as_dict().items()})
-    m.update(_interval_metrics("sweep_param", boot.params, ("alpha", "beta", "E", "a", "b"),
-                               cfg.level))
-    lo, hi = sl.percentile_interval(pl_b.alpha[np.isfinite(pl_b.alpha)], cfg.level)
-    m.update(sweep_alpha_n_lo=float(lo), sweep_alpha_n_hi=float(hi))
-    for k in ("a", "b"):
-        v = getattr(iso_b, k)
-        lo, hi = sl.percentile_interval(v[np.isfinite(v)], cfg.level)
-        m[f"iso_{k}_lo"], m[f"iso_{k}_hi"] = float(lo), float(hi)
-    tables = dict(isoflop=pd.DataFrame(dict(C=budgets, N_opt=iso.n_opt, D_opt=iso.d_opt)))
-    arrays = dict(sweep_n=n, sweep_d=dd, sweep_mean=mean, sweep_param_theta=fit.theta,
-                  iso_budgets=budgets, iso_profiles=iso.profiles,
-                  sweep_pl=np.array([pl.E, pl.A, pl.alpha]),
-                  sweep_param_boot_a=boot.params["a"], iso_boot_a=iso_b.a)
-    return m, tables, arrays
-
-
-def run(cfg: Config, key: jax.Array, ckpt=None) -> Results:
-    """The Chinchilla refit, bootstrap and self-check, then our sweep and its laws; every number
-    the claims read is in ``metrics``. ``ckpt`` lets a killed run resume at the next point."""
-    step = ckpt.step if ckpt is not None else (lambda name, compute: compute())
-    k_chin, k_sweep, k_laws = jax.random.split(key, 3)
-    m_chin, t_chin, a_chin = _chinchilla(cfg, k_chin, step)
-    sweep = _sweep(cfg, k_sweep, step)
-    m_own, t_own, a_own = _own_laws(cfg, sweep, k_laws)
-    return Results(tables=dict(sweep=sweep, **t_chin, **t_own), arrays={**a_chin, **a_own},
-                   metrics={**m_chin, **m_own})
+    # our sweep
+    laws, seed_b = tables["sweep_laws"].iloc[0], tables["seed_bootstrap"]
+    m.update(
+        laws.to_dict(),
+        sweep_n_budgets_with_minimum=np.isfinite(tables["isoflop"]["N_opt"]).sum(),
+        iso_abs_a_plus_b_minus_1=abs(laws["iso_a"] + laws["iso_b"] - 1),
+        iso_boot_valid=np.isfinite(seed_b["iso_a"]).mean(),
+        sweep_a_gap=abs(laws["iso_a"] - laws["sweep_param_a"]),
+        noise_floor=cfg.noise_floor, diverged_members=tables["sweep"]["diverged"].sum(),
+    )
+    cell_b = tables["cell_bootstrap"]
+    m.update(sl.interval_summary({f"sweep_param_{k}": cell_b[k] for k in sl.PARAMS}, cfg.level))
+    m.update(sl.interval_summary({k: seed_b[k] for k in ("sweep_alpha_n", "iso_a", "iso_b")},
+                                 cfg.level, finite=True))
+    return m
 
 
 # ---------------------------------------------------------------------------------------------
@@ -616,48 +517,37 @@ def run(cfg: Config, key: jax.Array, ckpt=None) -> Results:
 # ---------------------------------------------------------------------------------------------
 
 
-def _log_ticks(ax, values, axis: str = "x") -> None:
-    """Major ticks at the given values, plainly labelled; no minor labels (on axes spanning a
-    decade or two matplotlib would print every minor tick in scientific notation)."""
-    from matplotlib.ticker import FixedLocator, NullFormatter
-
-    a = ax.xaxis if axis == "x" else ax.yaxis
-    a.set_major_locator(FixedLocator(values))
-    a.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
-    a.set_minor_formatter(NullFormatter())
+def _first(res, name: str) -> pd.DataFrame:
+    """The first replicate's table ``name``."""
+    return res.per_seed[res.seeds[0]].tables[name]
 
 
-def _chinchilla_figure(res: Results) -> Figure:
-    df = res.tables["chinchilla"]
-    theta = res.arrays["chin_theta"]
+def _chinchilla_figure(res) -> Figure:
+    df, theta = _first(res, "chinchilla"), res.arrays["chin_theta"]
+    m = res.metrics.iloc[0]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
     ax = axes[0]
     logc = np.log10(df["C"])
     sc = ax.scatter(df["N"], df["loss"], c=logc, cmap="viridis", s=14, edgecolors="none")
     fig.colorbar(sc, ax=ax, label="log10 training FLOP C")
-    budgets = 10.0 ** np.array([18.5, 19.5, 20.5, 21.5])
     cmap = plt.get_cmap("viridis")
-    for c in budgets:
-        nn = np.logspace(np.log10(df["N"].min()), np.log10(df["N"].max()), 200)
+    nn = np.logspace(np.log10(df["N"].min()), np.log10(df["N"].max()), 200)
+    for c in 10.0 ** np.array([18.5, 19.5, 20.5, 21.5]):
         col = cmap((np.log10(c) - logc.min()) / (logc.max() - logc.min()))
         ax.plot(nn, sl.chinchilla_loss(theta, nn, c / (6 * nn)), color=col, lw=1.6)
-        ax.plot(nn, sl.chinchilla_loss(_theta(HOFFMANN), nn, c / (6 * nn)), color=col, lw=1.2,
-                ls="--")
-    ax.set(xscale="log", xlabel="parameters N", ylabel="final loss", ylim=(1.9, 4.0),
-           title="points and IsoFLOP slices: refit (solid), published (dashed)")
-    ax.title.set_fontsize(9)
+        ax.plot(nn, sl.chinchilla_loss(PUBLISHED, nn, c / (6 * nn)), color=col, lw=1.2, ls="--")
+    ax.set(xscale="log", xlabel="parameters N", ylabel="final loss", ylim=(1.9, 4.0))
+    ax.set_title("points and IsoFLOP slices: refit (solid), published (dashed)", fontsize=9)
     ax = axes[1]
-    r_fit = np.log(df["loss"]) - np.log(df["pred_refit"])
-    r_pub = np.log(df["loss"]) - np.log(df["pred_published"])
-    ax.scatter(df["N"], r_pub, s=10, label="published law", color="tab:red", alpha=0.6)
-    ax.scatter(df["N"], r_fit, s=10, label="refit", color="tab:blue", alpha=0.8)
+    for pred, label, color, alpha in (("pred_published", "published law", "tab:red", 0.6),
+                                      ("pred_refit", "refit", "tab:blue", 0.8)):
+        ax.scatter(df["N"], np.log(df["loss"]) - np.log(df[pred]), s=10, label=label,
+                   color=color, alpha=alpha)
     ax.axhline(0, color="k", lw=0.8)
-    ax.set(xscale="log", xlabel="parameters N", ylabel="log L − log L̂",
-           title="residuals on log loss")
-    ax.title.set_fontsize(9)
-    ax.legend(fontsize=8)
+    ax.set(xscale="log", xlabel="parameters N", ylabel="log L − log L̂")
+    ax.set_title("residuals on log loss", fontsize=9)
+    plots.legend(ax, "best", fontsize=8)
     fig.tight_layout()
-    m = res.metrics
     return Figure(
         "chinchilla_refit",
         f"The {int(m['chin_n_points'])} published points (Hoffmann et al. Fig. 4, as extracted "
@@ -669,128 +559,111 @@ def _chinchilla_figure(res: Results) -> Figure:
     )
 
 
-def _bootstrap_figure(res: Results) -> Figure:
-    b = res.tables["chinchilla_bootstrap"]
-    m = res.metrics
+def _bootstrap_figure(res, cfg: Config) -> Figure:
+    b, m = res.tables["chinchilla_bootstrap"], res.metrics.median(numeric_only=True)
+    h, r = HOFFMANN, REPLICATION
+    marks = dict(alpha=(h["alpha"], r["alpha"]), beta=(h["beta"], r["beta"]),
+                 a=(h["beta"] / (h["alpha"] + h["beta"]), r["beta"] / (r["alpha"] + r["beta"])))
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
-    for ax, k, label in zip(axes, ("alpha", "beta", "a"), ("α", "β", "a = β/(α+β)"),
-                            strict=True):
+    for ax, (k, label) in zip(axes, (("alpha", "α"), ("beta", "β"), ("a", "a = β/(α+β)")),
+                              strict=True):
         sns.histplot(b[k], bins=40, ax=ax, color="tab:blue", stat="density")
         ax.axvline(m[f"chin_{k}"], color="tab:blue", lw=2, label="refit")
         ax.axvspan(m[f"chin_{k}_lo"], m[f"chin_{k}_hi"], color="tab:blue", alpha=0.12,
                    label="95 % interval")
-        if k in HOFFMANN:
-            ax.axvline(HOFFMANN[k], color="tab:red", ls="--", lw=2, label="Hoffmann (published)")
-            ax.axvline(REPLICATION[k], color="tab:green", ls=":", lw=2, label="Besiroglu et al.")
-        else:
-            h, r = HOFFMANN, REPLICATION
-            ax.axvline(h["beta"] / (h["alpha"] + h["beta"]), color="tab:red", ls="--", lw=2,
-                       label="Hoffmann (published)")
-            ax.axvline(r["beta"] / (r["alpha"] + r["beta"]), color="tab:green", ls=":", lw=2,
-                       label="Besiroglu et al.")
+        ax.axvline(marks[k][0], color="tab:red", ls="--", lw=2, label="Hoffmann (published)")
+        ax.axvline(marks[k][1], color="tab:green", ls=":", lw=2, label="Besiroglu et al.")
+        if k == "a":
             ax.axvline(0.5, color="0.3", lw=1, label="equal scaling")
         ax.set_xlabel(label)
-    axes[0].legend(fontsize=7)
+    plots.legend(axes[0], "best", fontsize=7)
     fig.tight_layout()
     return Figure(
         "bootstrap",
-        f"Bootstrap distributions of α, β and a ({len(b)} resamples of the published points, "
-        f"each refitted from the 8 best grid starts). Published values (red) and the "
-        f"replication's (green) marked; χ² test of the published parameters: "
+        f"Bootstrap distributions of α, β and a ({len(b)} resamples of the published points "
+        f"over {len(res.seeds)} replicates, each refitted from the {cfg.bootstrap_starts} best "
+        "grid starts; interval: median over replicates). Published values (red) and "
+        f"the replication's (green) marked; χ² test of the published parameters (median): "
         f"d² = {m['chin_chi2_d2']:.0f}, log10 p = {m['chin_chi2_log10_p']:.1f}.",
         fig,
     )
 
 
-def _sweep_figure(res: Results) -> Figure:
-    n, dd, mean = res.arrays["sweep_n"], res.arrays["sweep_d"], res.arrays["sweep_mean"]
-    theta = res.arrays["sweep_param_theta"]
-    E, A, alpha = res.arrays["sweep_pl"]
-    m = res.metrics
+def _sweep_figure(res) -> Figure:
+    n, dd, cube = _loss_cube(_first(res, "sweep"))
+    mean, theta = np.nanmean(cube, axis=0), res.arrays["sweep_param_theta"]
+    m = res.metrics.iloc[0]
     fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.2))
-    pal_d = sns.color_palette("crest", len(dd))
     nn = np.logspace(np.log10(n.min()), np.log10(n.max()), 100)
-    for j, (dsize, col) in enumerate(zip(dd, pal_d, strict=True)):
-        axes[0].plot(n, mean[:, j], "o", color=col, ms=4, label=f"D = {int(dsize)}")
+    for dsize, col, row in zip(dd, sns.color_palette("crest", len(dd)), mean.T, strict=True):
+        axes[0].plot(n, row, "o", color=col, ms=4, label=f"D = {int(dsize)}")
         axes[0].plot(nn, sl.chinchilla_loss(theta, nn, dsize), color=col, lw=1)
-    axes[0].plot(nn, E + A * nn ** (-alpha), color="k", ls="--", lw=1.2,
-                 label=f"E + A/N^α, α = {alpha:.2f}")
-    axes[0].axhline(m["noise_floor"], color="0.5", ls=":", lw=1, label="noise floor σ²/2")
-    axes[0].set(xscale="log", yscale="log", xlabel="parameters N",
-                ylabel="test loss (early stopped)")
-    _log_ticks(axes[0], n)
-    axes[0].legend(fontsize=7, ncol=2)
-    pal_n = sns.color_palette("flare", len(n))
+    axes[0].plot(nn, m["sweep_E"] + m["sweep_A"] * nn ** (-m["sweep_alpha_n"]), color="k",
+                 ls="--", lw=1.2, label=f"E + A/N^α, α = {m['sweep_alpha_n']:.2f}")
     dgrid = np.logspace(np.log10(dd.min()), np.log10(dd.max()), 100)
-    for i, (nv, col) in enumerate(zip(n, pal_n, strict=True)):
-        axes[1].plot(dd, mean[i], "o", color=col, ms=4, label=f"N = {int(nv)}")
+    for nv, col, row in zip(n, sns.color_palette("flare", len(n)), mean, strict=True):
+        axes[1].plot(dd, row, "o", color=col, ms=4, label=f"N = {int(nv)}")
         axes[1].plot(dgrid, sl.chinchilla_loss(theta, nv, dgrid), color=col, lw=1)
-    axes[1].axhline(m["noise_floor"], color="0.5", ls=":", lw=1)
-    axes[1].set(xscale="log", yscale="log", xlabel="training samples D")
-    _log_ticks(axes[1], dd)
-    axes[1].legend(fontsize=7, ncol=2)
+    for ax, ticks, xlabel in ((axes[0], n, "parameters N"), (axes[1], dd, "training samples D")):
+        ax.axhline(m["noise_floor"], color="0.5", ls=":", lw=1, label="noise floor σ²/2")
+        ax.set(yscale="log", xlabel=xlabel, ylabel="test loss (early stopped)")
+        plots.log_axis(ax, ticks)
+        plots.legend(ax, "best", fontsize=7, ncol=2)
     fig.tight_layout()
     return Figure(
         "sweep_loss",
-        "Our sweep (teacher–student regression): early-stopped test loss, mean of seeds, "
-        "against N at each D (left) and against D at each N (right). Solid: the parametric law "
-        f"fitted to all cells (α = {m['sweep_param_alpha']:.2f}, β = {m['sweep_param_beta']:.2f}, "
-        f"E = {m['sweep_param_E']:.4f}); dashed: the power law in N at the largest D "
-        f"(R² in log space {m['sweep_r2_log']:.4f}, α 95 % interval "
+        f"Our sweep (teacher–student regression, replicate {res.seeds[0]}): early-stopped "
+        "test loss, mean of seeds, against N at each D (left) and against D at each N (right). "
+        f"Solid: the parametric law fitted to all cells (α = {m['sweep_param_alpha']:.2f}, "
+        f"β = {m['sweep_param_beta']:.2f}, E = {m['sweep_param_E']:.4f}); dashed: the power "
+        f"law in N at the largest D (R² in log space {m['sweep_r2_log']:.4f}, α 95 % interval "
         f"[{m['sweep_alpha_n_lo']:.2f}, {m['sweep_alpha_n_hi']:.2f}]).",
         fig,
     )
 
 
-def _frontier_figure(res: Results) -> Figure:
-    n = res.arrays["sweep_n"]
-    budgets, prof = res.arrays["iso_budgets"], res.arrays["iso_profiles"]
-    iso = res.tables["isoflop"]
-    theta = res.arrays["sweep_param_theta"]
-    m = res.metrics
+def _frontier_figure(res) -> Figure:
+    n = np.sort(_first(res, "sweep")["N"].unique()).astype(np.float64)
+    iso, prof = _first(res, "isoflop"), res.arrays["iso_profiles"]
+    m = res.metrics.iloc[0]
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.9))
-    pal = sns.color_palette("viridis", len(budgets))
-    for row, col, nopt in zip(prof, pal, iso["N_opt"], strict=True):
+    for row, col, nopt in zip(prof, sns.color_palette("viridis", len(iso)), iso["N_opt"],
+                              strict=True):
         ok = np.isfinite(row)
         axes[0].plot(n[ok], row[ok], "o-", color=col, ms=3, lw=1)
         if np.isfinite(nopt):
             axes[0].plot([nopt], [np.interp(np.log(nopt), np.log(n[ok]), row[ok])], "k*", ms=7)
-    axes[0].set(xscale="log", yscale="log", xlabel="parameters N",
-                ylabel="test loss on the IsoFLOP line", title="IsoFLOP profiles (approach 2)")
-    _log_ticks(axes[0], n)
+    axes[0].set(yscale="log", xlabel="parameters N", ylabel="test loss on the IsoFLOP line")
+    axes[0].set_title("IsoFLOP profiles (approach 2)", fontsize=9)
+    plots.log_axis(axes[0], n)
     ax = axes[1]
     ok = np.isfinite(iso["N_opt"])
     ax.plot(iso["C"][ok], iso["N_opt"][ok], "o", color="tab:purple", label="IsoFLOP minima")
-    cc = np.logspace(np.log10(budgets.min()), np.log10(budgets.max()), 50)
+    cc = np.logspace(np.log10(iso["C"].min()), np.log10(iso["C"].max()), 50)
     if ok.sum() >= 2:
         k, c0 = sl.loglog_slope(iso["C"][ok], iso["N_opt"][ok])
-        ax.plot(cc, np.exp(c0) * cc**k, color="tab:purple", lw=1,
-                label=f"approach 2: a = {m['iso_a']:.2f} [{m['iso_a_lo']:.2f}, "
-                f"{m['iso_a_hi']:.2f}]")
-    ax.plot(cc, sl.compute_optimal(theta, cc)[0], color="tab:orange", ls="--",
-            label=f"approach 3: a = {m['sweep_param_a']:.2f} [{m['sweep_param_a_lo']:.2f}, "
-            f"{m['sweep_param_a_hi']:.2f}]")
-    ax.set(xscale="log", yscale="log", xlabel="C = 6ND", ylabel="N_opt", title="our sweep")
-    ax.legend(fontsize=7)
+        ax.plot(cc, np.exp(c0) * cc**k, color="tab:purple", lw=1, label=f"approach 2: a = "
+                f"{m['iso_a']:.2f} [{m['iso_a_lo']:.2f}, {m['iso_a_hi']:.2f}]")
+    ax.plot(cc, sl.compute_optimal(res.arrays["sweep_param_theta"], cc)[0], color="tab:orange",
+            ls="--", label=f"approach 3: a = {m['sweep_param_a']:.2f} "
+            f"[{m['sweep_param_a_lo']:.2f}, {m['sweep_param_a_hi']:.2f}]")
+    ax.set(xscale="log", yscale="log", xlabel="C = 6ND", ylabel="N_opt")
+    ax.set_title(f"our sweep (replicate {res.seeds[0]})", fontsize=9)
+    plots.legend(ax, "best", fontsize=7)
     ax = axes[2]
     cc = np.logspace(18, 25, 50)
-    boot = res.tables["chinchilla_bootstrap"]
-    thetas = np.stack([np.log(boot["A"]), np.log(boot["B"]), np.log(boot["E"]), boot["alpha"],
-                       boot["beta"]], axis=1)
+    thetas = sl.params_to_theta(res.tables["chinchilla_bootstrap"])
     band = np.percentile(sl.compute_optimal(thetas[:, None, :], cc[None, :])[0], [2.5, 97.5],
                          axis=0)
     ax.fill_between(cc, band[0], band[1], color="tab:blue", alpha=0.2, label="refit, 95 % band")
     ax.plot(cc, sl.compute_optimal(res.arrays["chin_theta"], cc)[0], color="tab:blue",
             label=f"refit: a = {m['chin_a']:.3f}")
-    ax.plot(cc, sl.compute_optimal(_theta(HOFFMANN), cc)[0], color="tab:red", ls="--",
-            label="published: a = "
-            f"{HOFFMANN['beta'] / (HOFFMANN['alpha'] + HOFFMANN['beta']):.3f}")
+    ax.plot(cc, sl.compute_optimal(PUBLISHED, cc)[0], color="tab:red", ls="--",
+            label=f"published: a = {HOFFMANN['beta'] / (HOFFMANN['alpha'] + HOFFMANN['beta']):.3f}")
     ax.plot([5.76e23], [70e9], "k*", ms=9, label="Chinchilla (70B, 5.76e23 FLOP)")
-    ax.set(xscale="log", yscale="log", xlabel="C (FLOP)", ylabel="N_opt",
-           title="Chinchilla data (approach 3)")
-    ax.legend(fontsize=7)
-    for a in axes:
-        a.title.set_fontsize(9)
+    ax.set(xscale="log", yscale="log", xlabel="C (FLOP)", ylabel="N_opt")
+    ax.set_title("Chinchilla data (approach 3)", fontsize=9)
+    plots.legend(ax, "best", fontsize=7)
     fig.tight_layout()
     return Figure(
         "compute_optimal",
@@ -798,12 +671,12 @@ def _frontier_figure(res: Results) -> Figure:
         "in log D along each width's runs), stars at the parabola minima. Middle: N_opt(C) of "
         "our sweep from the IsoFLOP minima and from the parametric fit, with 95 % intervals "
         "of a. Right: the frontier implied by the refit of the published points (bootstrap "
-        "band) and by the published parameters.",
+        "band, every replicate's resamples) and by the published parameters.",
         fig,
     )
 
 
-def figures(res: Results, cfg: Config) -> list[Figure]:
+def figures(res, cfg: Config) -> list[Figure]:
     """The report's figures, drawn from stored results only."""
-    return [_chinchilla_figure(res), _bootstrap_figure(res), _sweep_figure(res),
+    return [_chinchilla_figure(res), _bootstrap_figure(res, cfg), _sweep_figure(res),
             _frontier_figure(res)]

@@ -1,16 +1,24 @@
 """nntheory.analysis.double_descent and its sympy derivations: closed forms (exact values, both
 regimes, limits, the optimal ridge), the batched nested least-squares solver against
-numpy.linalg.pinv / solve, random features, and the curve summaries."""
+numpy.linalg.pinv / solve, random features, the curve summaries and the experiments' data; then
+the double-descent study: its exact facts at the test profile, its metrics on tables built by
+hand, replicates of the batched MLP sweep that do not see each other, and config validation
+(its end-to-end run and report are in tests/test_studies.py)."""
 
 from __future__ import annotations
 
 import jax
 import numpy as np
+import pandas as pd
 import pytest
 import sympy as sp
 
-from nntheory import symbolic
+from nntheory import runner, symbolic
 from nntheory.analysis import double_descent as dd
+from nntheory.study import Results, get_study
+
+DD = "double_descent"
+STUDY = get_study(DD)
 
 # ---------------------------------------------------------------------------------------------
 # Closed forms
@@ -270,60 +278,168 @@ def test_mse_and_classification_error():
 
 
 # ---------------------------------------------------------------------------------------------
-# The study end to end, at a tiny config of its own
+# The experiments' data and the double-descent summaries
 # ---------------------------------------------------------------------------------------------
 
-TINY_DD = dict(
-    linear_n=30, linear_gammas=[0.2, 0.5, 1.0, 2.0, 4.0], linear_seeds=3,
-    samplewise_p=10, samplewise_ns=[4, 8, 10, 12, 30],
-    rf_n_train=40, rf_n_test=100, rf_ps=[10, 36, 40, 44, 120], rf_seeds=2, rf_lams=[1e-2],
-    rf_samplewise_p=20, rf_samplewise_ns=[10, 20, 30, 60],
-    mlp_n_train=100, mlp_widths=[4, 8], mlp_seeds=1, mlp_steps=20,
-)
+
+def test_rise_and_fall():
+    assert dd.rise_and_fall([0.2, 0.3, 0.25]) == pytest.approx((1.5, 1.2))
+    assert dd.rise_and_fall([0.4, 0.3, 0.2]) == (1.0, 2.0)  # peak first: no rise
+    assert dd.rise_and_fall([0.1, 0.2, 0.4]) == (4.0, 1.0)  # peak last: no fall
+    with pytest.raises(ValueError):
+        dd.rise_and_fall([0.1])
+
+
+def test_gaussian_design_and_excess_risk():
+    d = dd.gaussian_design(np.random.default_rng(0), 3, 20, 8, [1.0, 4.0])
+    assert d.X.shape == (3, 20, 8) and d.y.shape == (3, 20, 2) and d.probe.shape == (3, 1, 8)
+    # the targets are r x₁ + ε with the same ε for every SNR
+    np.testing.assert_allclose(d.y[..., 1] - d.y[..., 0], (2.0 - 1.0) * d.X[:, :, 0])
+    fit = dd.ridge_fit(d.X, d.y, 0.0, [5, 8], X_test=d.probe)
+    beta = np.zeros((3, 2, 1, 8, 2))
+    beta[..., 0, :] = d.r
+    want = np.sum((fit.coef - beta) ** 2, axis=-2)  # ‖β̂ − r e₁‖² per output
+    np.testing.assert_allclose(dd.excess_risk(fit, d.r), want, rtol=1e-10, atol=1e-12)
+
+
+def test_noisy_labels_flip_to_another_class_at_the_rate():
+    rng = np.random.default_rng(1)
+    y = np.tile(np.arange(10), 2000)
+    noisy = dd.noisy_labels(rng, y, 0.2)
+    flipped = noisy != y
+    assert flipped.mean() == pytest.approx(0.2, abs=0.01)
+    assert set(np.unique(noisy)) == set(range(10))
+    assert np.all(dd.noisy_labels(rng, y, 0.0) == y)
+    assert np.all(dd.one_hot([2, 0], 3) == [[0, 0, 1], [1, 0, 0]])
+
+
+def test_clean_and_noisy_targets():
+    y = np.arange(10)
+    Y = dd.clean_and_noisy_targets(np.random.default_rng(2), y, 3, 1.0)
+    assert Y.shape == (3, 10, 20)
+    assert np.all(Y[:, :, :10].argmax(-1) == y)  # clean half, the same in every seed
+    assert np.all(Y[:, :, 10:].argmax(-1) != y)  # rate 1: every noisy label is wrong
+    assert np.all(Y.sum(-1) == 2)
+
+
+def test_standardised_split_uses_the_pool_only():
+    x, y = np.random.default_rng(3).normal(5.0, 3.0, (50, 4)), np.arange(50)
+    xp, yp, xt, yt = dd.standardised_split(jax.random.PRNGKey(0), x, y, 10)
+    assert xp.shape == (40, 4) and xt.shape == (10, 4)
+    assert sorted(np.concatenate([yp, yt])) == list(range(50))  # a permutation
+    np.testing.assert_allclose(xp.mean(0), 0, atol=1e-12)
+    assert xp.std() == pytest.approx(1.0)
+    np.testing.assert_allclose(xt, (x[yt] - x[yp].mean(0)) / (x[yp] - x[yp].mean(0)).std())
+    with pytest.raises(ValueError, match="n_test"):
+        dd.standardised_split(jax.random.PRNGKey(0), x, y, 50)
+
+
+def test_label_set_errors_and_table():
+    """A min-norm fit past the threshold interpolates both label sets; the sample-wise train
+    MSE counts only the rows a fit saw."""
+    rng = np.random.default_rng(4)
+    y, yt = rng.integers(0, 10, 12), rng.integers(0, 10, 5)
+    F, Ft = rng.standard_normal((2, 12, 30)), rng.standard_normal((2, 5, 30))
+    Y = dd.clean_and_noisy_targets(rng, y, 2, 0.5)
+    fit = dd.ridge_fit(F, Y, [0.0, 1.0], [6, 30], X_test=Ft, coef=False)
+    errs = dd.label_set_errors(fit, Y, yt)
+    assert set(errs) == set(dd.LABEL_SETS) and errs["clean"]["test_mse"].shape == (2, 2, 2)
+    assert np.all(errs["noisy"]["train_mse"][:, 1, 0] < 1e-16)  # p = 30 > n = 12 interpolates
+    table = dd.label_set_table(errs, [6, 30], "p", (0.0, 1.0))
+    assert len(table) == 2 * 2 * 2 * 2 and set(table["labels"]) == set(dd.LABEL_SETS)
+    sw = dd.ridge_fit(F, Y, 0.0, [4, 12], along="samples", X_test=Ft, coef=False)
+    seen = dd.label_set_errors(sw, Y, yt, sample_sizes=[4, 12])
+    assert np.all(seen["clean"]["train_mse"][:, 0, 0] < 1e-16)  # 4 rows, 30 features
+    assert np.all(dd.label_set_errors(sw, Y, yt)["clean"]["train_mse"][:, 0, 0] > 0.1)
+
+
+def test_random_feature_designs_share_weights():
+    x = np.random.default_rng(5).standard_normal((9, 4))
+    keys = jax.random.split(jax.random.PRNGKey(0), 2)
+    F, Ft = dd.random_feature_designs(keys, x[:6], x[6:], 7)
+    assert F.shape == (2, 6, 7) and Ft.shape == (2, 3, 7) and F.dtype == np.float64
+    one = np.asarray(dd.random_features(keys[1], np.asarray(x, np.float32), 7))
+    np.testing.assert_allclose(np.concatenate([F[1], Ft[1]]), one, rtol=1e-6)
+
+
+def test_theory_tables():
+    lin = dd.linear_theory_table((0.5, 2.0), (1.0, 4.0), 100, points=11)
+    assert set(lin["snr"]) == {1.0, 4.0} and not np.any(np.isclose(lin["gamma"], 1.0))
+    assert np.all(np.isfinite(lin[["ridgeless", "optimal_ridge"]]))
+    sw = dd.samplewise_theory_table(30, 10, 4.0)
+    assert list(sw["n"]) == list(range(1, 31))
+    assert np.isinf(sw.loc[sw["n"].isin([9, 10, 11]), "finite_n"]).all()
+    assert np.all(np.diff(sw["optimal_ridge"]) < 0)  # optimal ridge: more data never hurts
+
+
+# ---------------------------------------------------------------------------------------------
+# The study at its test profile
+# ---------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def tiny_study():
-    from nntheory.study import get_study
-
-    study = get_study("double_descent")
-    cfg = study.config("quick", TINY_DD)
-    return study, cfg, study.run(cfg, jax.random.PRNGKey(0))
-
-
-def test_study_results_hold_every_claimed_metric(tiny_study):
-    study, cfg, res = tiny_study
-    for claim in study.CLAIMS:
-        assert claim.measured in res.metrics, claim.id
-        assert np.isfinite(res.metrics[claim.measured]), claim.id
-    lin = res.tables["linear"]
-    assert len(lin) == 3 * 5 * 3 * 2  # seeds × γ × SNRs × (min-norm, optimal ridge)
-    assert set(lin.columns) >= {"seed", "p", "gamma", "snr", "estimator", "risk", "norm"}
-    rf = res.tables["rf_modelwise"]
-    assert len(rf) == 2 * 5 * 2 * 2  # seeds × p × labels × (λ = 0, 1e-2)
-    # exact facts at any size: min-norm interpolates past the threshold (train MSE 0), and
-    # the linear risk is largest at γ = 1
-    over = rf[(rf["lam"] == 0) & (rf["p"] >= 40)]
-    assert over["train_mse"].max() < 1e-8
-    assert res.metrics["linear_peak_gamma_worst"] == 1.0
-    assert len(res.tables["mlp"]) == 2 and not res.tables["mlp"]["diverged"].any()
+def tiny():
+    """The test profile's two replicates, computed in memory."""
+    cfg = STUDY.config("test")
+    results, _ = runner.compute(STUDY, cfg, (0, 1))
+    return cfg, results
 
 
-def test_study_figures_and_report_layout(tiny_study, tmp_path):
-    from pypdf import PdfReader
+@pytest.mark.slow
+def test_exact_facts_at_the_test_profile(tiny):
+    cfg, results = tiny
+    for res in results.values():
+        lin = res.tables["linear"]
+        assert len(lin) == 3 * 5 * 3 * 2  # seeds × γ × SNRs × (min-norm, optimal ridge)
+        assert set(lin.columns) >= {"seed", "p", "gamma", "snr", "estimator", "risk", "norm"}
+        rf = res.tables["rf_modelwise"]
+        assert len(rf) == 2 * 5 * 2 * 2  # seeds × p × labels × (λ = 0, 1e-2)
+        # exact at any size: min-norm interpolates past the threshold (train MSE 0), and the
+        # linear risk is largest at γ = 1 (its expectation is infinite there)
+        assert rf[(rf["lam"] == 0) & (rf["p"] >= cfg.rf_n_train)]["train_mse"].max() < 1e-8
+        mlp = res.tables["mlp"]
+        assert len(mlp) == len(cfg.mlp_widths) * cfg.mlp_seeds and not mlp["diverged"].any()
+        m = STUDY.metrics(res, cfg)
+        assert m["linear_peak_gamma_worst"] == 1.0 and m["diverged_members"] == 0
+        assert m["linear_fits"] == 3 * 5 * (1 + 3) and m["rf_fits"] == 2 * 5 * 2
+        assert 0 < m["mlp_seconds"] <= m["run_seconds"]
+    # the deterministic closed forms are shared; every random draw is the replicate's own
+    a, b = (results[s].tables for s in (0, 1))
+    pd.testing.assert_frame_equal(a["linear_theory"], b["linear_theory"])
+    for name in ("linear", "rf_modelwise", "mlp"):
+        assert not np.allclose(a[name].select_dtypes("float"), b[name].select_dtypes("float"))
 
-    from nntheory.report.render import expected_pdf_pages, render_study
-    from nntheory.store import make_meta
-    from nntheory.study import check_claims
 
-    study, cfg, res = tiny_study
-    figs = study.figures(res, cfg)
-    assert [f.name for f in figs] == ["linear_risk", "rf_modelwise", "samplewise", "mlp_width"]
-    meta = make_meta(study.name, "tiny", cfg, 0, 1.0)
-    paths = render_study(study, cfg, res, meta, check_claims(study.CLAIMS, res.metrics),
-                         tmp_path)
-    # one page each for the overview, the claims, every figure and the provenance
-    assert len(PdfReader(paths["pdf"]).pages) == expected_pdf_pages(len(figs))
+@pytest.mark.slow
+def test_metrics_of_a_hand_built_mlp_sweep(tiny):
+    """Median over seeds per width, then the rise to the peak and the fall after it."""
+    cfg, results = tiny
+    tables = dict(results[0].tables)
+    tables["mlp"] = pd.DataFrame(dict(
+        width=[4, 4, 8, 8, 16, 16], seed=[0, 1] * 3, test_error=[0.2, 0.2, 0.3, 0.3, 0.3, 0.2],
+        train_error=[0.5, 0.5, 0.005, 0.01, 0.0, 0.0], diverged=False))
+    m = STUDY.metrics(Results(tables, {}), cfg)
+    assert m["mlp_peak_width"] == 8 and m["mlp_interpolation_width"] == 8
+    assert m["mlp_rise_to_peak"] == pytest.approx(1.5)
+    assert m["mlp_fall_after_peak"] == pytest.approx(0.3 / 0.25)
+    assert m["mlp_double_descent"] == pytest.approx(1.2)
+
+
+@pytest.mark.slow
+def test_batched_mlp_replicate_does_not_depend_on_its_batch():
+    """Replicate 1 trained beside replicate 0 or alone: the same data and initial nets, so the
+    same errors (up to float reassociation in the vmapped program)."""
+    cfg = STUDY.config("test")
+    sweep = STUDY.SWEEPS["mlp"]
+
+    def alone_or_not(seeds):
+        keys = jax.numpy.stack([runner.point_key(s, "mlp", dict(width=4)) for s in seeds])
+        data = sweep.setup(cfg, jax.numpy.stack([runner.setup_key(s, "mlp") for s in seeds]))
+        out = sweep.point(cfg, keys, data=data, width=4).tables["mlp"]
+        return out[out["replicate"] == len(seeds) - 1].drop(columns="replicate")
+
+    pd.testing.assert_frame_equal(alone_or_not((0, 1)).reset_index(drop=True),
+                                  alone_or_not((1,)).reset_index(drop=True), atol=1e-3)
 
 
 @pytest.mark.parametrize(
@@ -333,68 +449,14 @@ def test_study_figures_and_report_layout(tiny_study, tmp_path):
         (dict(linear_n=10, linear_gammas=[0.51, 0.52]), "collide"),
         (dict(rf_activation="tanh"), "rf_activation"),
         (dict(label_noise=0.95), "label_noise"),
+        (dict(label_noise=-0.1), "label_noise"),
         (dict(rf_n_test=1700), "training digits"),
+        (dict(mlp_n_train=1400), "mlp_n_train"),
         (dict(linear_seeds=1), "linear_seeds"),
         (dict(mlp_steps=0), "mlp_steps"),
+        (dict(rf_lams=[0.0, 1.0]), "rf_lams"),
     ],
 )
 def test_config_validation(override, match):
-    from nntheory.study import get_study
-
     with pytest.raises(ValueError, match=match):
-        get_study("double_descent").config("quick", override)
-
-
-class _StopAfter:
-    """A Checkpoint that is 'killed' (Ctrl-C) before computing its (n+1)-th point."""
-
-    def __init__(self, directory, n, study):
-        from nntheory import store
-
-        # the code fingerprint run_and_store gives its checkpoints, so the rerun resumes them
-        self.ckpt = store.Checkpoint(directory, fingerprint=store.code_fingerprint(study))
-        self.n = n
-
-    def step(self, name, compute):
-        if self.ckpt.computed == self.n:
-            raise KeyboardInterrupt
-        return self.ckpt.step(name, compute)
-
-
-def _wall_time(metric: str) -> bool:
-    return "seconds" in metric or "per_second" in metric
-
-
-def test_study_resumes_from_sweep_checkpoints(tiny_study, tmp_path):
-    """A run killed after five sweep points, with two of its checkpoints then lost, resumes
-    from the other three and equals an uninterrupted run (tables exactly, every metric but the
-    wall times); the report records the resumed points."""
-    import pandas as pd
-
-    from nntheory import store
-    from nntheory.study import config_hash
-
-    study, cfg, res = tiny_study
-    part = store.partial_dir(tmp_path, study.name, config_hash(study.name, cfg), 0)
-    killed = _StopAfter(part, 5, study)
-    with pytest.raises(KeyboardInterrupt):
-        study.run(cfg, jax.random.PRNGKey(0), ckpt=killed)
-    assert (killed.ckpt.computed, killed.ckpt.resumed) == (5, 0)
-    points = ["linear-modelwise", "linear-samplewise", "rf-modelwise", "rf-samplewise",
-              "mlp-w4", "mlp-w8"]
-    assert sorted(p.stem for p in part.glob("*.npz")) == sorted(points[:5])
-    for lost in ("linear-samplewise", "rf-modelwise"):
-        (part / f"{lost}.npz").unlink()
-
-    out = store.run_and_store(study, cfg, 0, root=tmp_path, profile="quick")
-    assert out.meta["checkpoints"] == dict(resumed=3, computed=3)
-    assert not part.exists()
-    assert set(out.results.tables) == set(res.tables)
-    for name, df in res.tables.items():
-        pd.testing.assert_frame_equal(out.results.tables[name], df, check_exact=True, obj=name)
-    assert set(out.results.metrics) == set(res.metrics)
-    differ = {k for k, v in res.metrics.items() if not _wall_time(k)
-              and not (v == out.results.metrics[k] or (np.isnan(v)
-                                                       and np.isnan(out.results.metrics[k])))}
-    assert not differ
-    assert res.metrics["diverged_members"] == 0  # the report's divergence line reads this
+        STUDY.config("quick", override)

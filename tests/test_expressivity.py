@@ -276,3 +276,91 @@ def test_region_closed_forms():
     m = sp.Symbol("m", integer=True, positive=True)
     assert sp.simplify(symbolic.yarotsky_sup_error() - 2 ** (-2 * m - 2)) == 0
     assert symbolic.yarotsky_sup_error(3) == sp.Rational(1, 256)
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers for studies
+# ---------------------------------------------------------------------------------------------
+
+
+def test_unstack_net_and_count_regions_exact_recount_overflows():
+    groups = []
+    for width, depth in ((12, 1), (4, 3)):
+        net = nets.mlp(width, depth, 1, "relu", parameterization="standard")
+        groups.append(ex.affine_layers(net, ex.sample_mlp_params(net, KEY, 2, 2)))
+    st = ex.stack_nets(groups)
+    starts, ends = np.random.default_rng(4).standard_normal((2, 4, 2, 2))
+    whole = np.array([[True, False]] * 4)
+    got = ex.count_regions_exact("relu", st, starts, ends, capacity=2, whole_line=whole)
+    assert got.overflow.any()  # capacity 2 is too small for some: they were recounted
+    for i, j in itertools.product(range(4), range(2)):
+        r = ex.count_linear_regions("relu", ex.unstack_net(st, i), starts[i, j], ends[i, j],
+                                    whole_line=bool(whole[i, j]))
+        assert (got.n_regions[i, j], got.n_pieces[i, j]) == (r.n_regions, r.n_pieces)
+    assert len(ex.unstack_net(st, 0)) == 2 and len(ex.unstack_net(st, 3)) == 4
+
+
+def test_sample_mlp_ensembles_concatenates_one_ensemble_per_key():
+    net = nets.mlp(5, 2, 1, "relu", parameterization="standard")
+    keys = [jax.random.PRNGKey(1), jax.random.PRNGKey(2)]
+    both = ex.sample_mlp_ensembles(net, keys, 3, 2)
+    for i, key in enumerate(keys):
+        one = ex.sample_mlp_params(net, key, 3, 2)
+        for a, b in zip(jax.tree_util.tree_leaves(both), jax.tree_util.tree_leaves(one),
+                        strict=True):
+            np.testing.assert_array_equal(a[3 * i: 3 * i + 3], b)
+
+
+def test_member_regions_and_sawtooth_sup_errors():
+    net = nets.mlp(3, 2, 1, "relu", parameterization="standard")
+    params = ex.sample_mlp_params(net, KEY, 3, 1)
+    regions = ex.member_regions(net, params, [0.0], [1.0])
+    assert [r.n_regions for r in regions] == [ex.count_linear_regions(
+        net, _one(params, i), [0.0], [1.0]).n_regions for i in range(3)]
+    # the sup error is exact: no grid point is farther from g_k than it
+    sup = ex.sawtooth_sup_errors(net, params, [1, 2, 3])
+    t = np.linspace(0, 1, 4097)
+    for i, k in enumerate([1, 2, 3]):
+        gap = np.abs(regions[i](t)[:, 0] - ex.sawtooth(k, t)).max()
+        assert gap <= sup[i] + 1e-12 and sup[i] - gap < 1e-2  # grid spacing 2^-12
+    # the construction itself is at distance 0
+    saw = ex.sawtooth_net(3)
+    p = jax.tree_util.tree_map(lambda x: x[None], saw.init_params(KEY, (1,)))
+    assert ex.sawtooth_sup_errors(saw, p, [3]).tolist() == [0.0]
+
+
+def test_random_lines_whole_lines_have_norm_sqrt_d():
+    starts, ends, whole = ex.random_lines(KEY, 5, 7, 3)
+    assert starts.shape == ends.shape == (5, 4, 7) and whole.shape == (5, 4)
+    assert whole[:, 0].all() and not whole[:, 1:].any()
+    np.testing.assert_array_equal(starts[:, 0], 0.0)
+    np.testing.assert_allclose(np.linalg.norm(ends[:, 0], axis=-1), np.sqrt(7))
+    again = ex.random_lines(KEY, 5, 7, 3)
+    assert all(np.array_equal(a, b) for a, b in zip((starts, ends, whole), again, strict=True))
+
+
+def test_random_circle_is_closed_with_radius_sqrt_d_in_its_plane():
+    c = np.asarray(ex.random_circle(KEY, 6, 400))
+    assert c.shape == (401, 6)
+    np.testing.assert_allclose(c[0], c[-1], atol=1e-5)
+    assert float(ex.curve_length(jnp.asarray(c))) > 0
+
+
+def test_trajectory_lengths_match_one_net_at_a_time():
+    net = nets.mlp(8, 3, 1, "tanh", parameterization="standard", w_std=1.5)
+    layers = ex.affine_layers(net, ex.sample_mlp_params(net, KEY, 4, 8))[:-1]
+    curve = ex.random_circle(KEY, 8, 200)
+    phi = nets.activation("tanh").fn
+    got = ex.trajectory_lengths(phi, layers, curve)
+    assert got.shape == (4, 4)
+    for i in range(4):
+        one = [(w[i], b[i]) for w, b in layers]
+        np.testing.assert_allclose(got[i], ex.trajectory_length(ex.dense_layer(phi), one, curve),
+                                   rtol=1e-5)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_sawtooth_region_map_has_2_to_the_k_vertical_strips(k):
+    labels = ex.sawtooth_region_map(k, 64)
+    assert labels.max() + 1 == 2**k
+    assert (labels == labels[:1]).all()  # constant along x₂ (rows): vertical strips

@@ -1,22 +1,21 @@
 """Grokking: the analysis functions (nntheory.analysis.grokking) on cases whose answer is known
-exactly, then the study end to end at a tiny config of its own (run, claims, figures, HTML and
-PDF report, and the transformer's two-pass smoke run)."""
+exactly; the study's metrics on tables built by hand, its config rules, its paired keys, and
+its test profile computed in memory (tables, exact facts, the transformer's two-pass run and
+the operations figure). The end-to-end run and report are in tests/test_studies.py."""
 
 from __future__ import annotations
 
-import json
 import math
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pandas as pd
 import pytest
 
-from nntheory import store, train
+from nntheory import nets, runner, train
 from nntheory.analysis import grokking as gk
-from nntheory.cli import main
-from nntheory.report.render import expected_pdf_pages
-from nntheory.study import check_claims, get_study
+from nntheory.study import Evidence, get_study
 
 # ---------------------------------------------------------------------------------------------
 # When: first steps, grokking steps, rises
@@ -264,128 +263,322 @@ def test_censored_median():
     np.testing.assert_array_equal(gk.censored([1.0, np.nan]), [1.0, np.inf])
 
 
+def test_rank_correlation_is_exactly_minus_one_for_a_falling_sequence():
+    """Float Pearson on ranks gives −0.9999999999999999 for some lengths; ρ is exact here."""
+    for n in range(2, 9):
+        assert gk.rank_correlation(np.arange(n), -np.arange(n) ** 2) == -1.0
+        assert gk.rank_correlation(np.arange(n), np.arange(n) + 0.5) == 1.0
+
+
+def test_finite_median():
+    assert gk.finite_median([1.0, np.nan, 3.0, np.inf, 2.0]) == 2.0
+    assert math.isnan(gk.finite_median([np.nan, np.inf]))
+
+
 # ---------------------------------------------------------------------------------------------
-# The study, end to end at a tiny config (with the transformer smoke run)
+# Per-net summaries and tables
+# ---------------------------------------------------------------------------------------------
+
+
+def test_value_at_each_members_own_step():
+    v = np.array([[0.0, 1, 2, 3, 4], [10, 11, 12, 13, 14]])
+    np.testing.assert_array_equal(gk.value_at(STEP, v, [20.0, np.nan]), [2.0, np.nan])
+    np.testing.assert_array_equal(gk.value_at(STEP, v, [40.0, 0.0]), [4.0, 10.0])
+
+
+def _curves():
+    """Two members: the first fits at 10 and groks at 30, the second never generalises."""
+    return dict(
+        train_accuracy=np.array([[0.1, 0.99, 1, 1, 1], [0.2, 0.5, 0.995, 1, 1]]),
+        test_accuracy=np.array([[0.0, 0.02, 0.6, 0.995, 1], [0.0, 0.0, 0.01, 0.1, 0.2]]),
+        weight_norm=np.array([[1.0, 2, 3, 2.5, 2], [1, 1.5, 2, 2.5, 3]]),
+        unit_concentration=np.array([[0.1, 0.3, 0.6, 0.8, 0.9], [0.1, 0.1, 0.1, 0.1, 0.1]]),
+    )
+
+
+def test_grok_summary():
+    s = gk.grok_summary(STEP, _curves(), 0.99)
+    np.testing.assert_array_equal(s["t_train"], [10, 20])
+    np.testing.assert_array_equal(s["t_test"], [30, np.nan])
+    np.testing.assert_array_equal(s["delay_ratio"], [3, np.nan])
+    np.testing.assert_array_equal(s["test_accuracy_at_fit"], [0.02, 0.01])
+    np.testing.assert_array_equal(s["test_half_step"], [20, np.nan])
+    np.testing.assert_array_equal(s["concentration_half_step"], [20, np.nan])  # 2nd: no rise
+    np.testing.assert_array_equal(s["weight_norm_at_fit"], [2, 2])
+    np.testing.assert_array_equal(s["weight_norm_at_grok"], [2.5, np.nan])
+    np.testing.assert_array_equal(s["final_weight_norm"], [2, 3])
+    no_conc = {k: v for k, v in _curves().items() if k != "unit_concentration"}
+    assert np.isnan(gk.grok_summary(STEP, no_conc)["concentration_half_step"]).all()
+
+
+def test_ensemble_tables_split_members_into_replicates_and_seeds():
+    curves, summary = gk.ensemble_tables(STEP, {k: np.concatenate([v, v]) for k, v in
+                                                _curves().items()}, seeds=2)
+    assert len(curves) == 4 * len(STEP) and len(summary) == 4
+    assert list(summary["replicate"]) == [0, 0, 1, 1] and list(summary["seed"]) == [0, 1, 0, 1]
+    row = curves[(curves["replicate"] == 1) & (curves["seed"] == 0)]
+    np.testing.assert_array_equal(row["test_accuracy"], _curves()["test_accuracy"][0])
+    np.testing.assert_array_equal(summary["t_test"], [30, np.nan, 30, np.nan])
+
+
+def test_unit_energy_and_shares_of_gromovs_solution():
+    """Gromov's solution U[a, n] = cos(2πσₙa/p + φₙ), V likewise: each unit's energy lies at its
+    own frequency σₙ (concentration 1), and the shares sort the units by frequency."""
+    p, sigma = 13, np.array([3, 1, 5, 1])
+    a = np.arange(p)[:, None]
+    u = np.cos(2 * np.pi * sigma * a / p + 0.3)
+    v = np.cos(2 * np.pi * sigma * a / p - 1.1)
+    e = np.asarray(jax.jit(gk.unit_energy)(jnp.asarray(u), jnp.asarray(v)))
+    assert e.shape == (4, p // 2 + 1)
+    np.testing.assert_array_equal(np.argmax(e, axis=1), sigma)
+    assert float(gk.unit_concentration(e)) == pytest.approx(1.0, abs=1e-5)
+    shares = gk.unit_shares(e)
+    np.testing.assert_array_equal(np.argmax(shares, axis=1), [1, 1, 3, 5])
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
+    stacked = np.asarray(gk.unit_energy(np.stack([u, u]), np.stack([v, v])))
+    np.testing.assert_allclose(stacked[1], e, rtol=1e-5, atol=1e-6)
+
+
+def test_table_losses_on_all_frequencies():
+    """With every frequency kept, the restricted logits are the part of the table that depends
+    on a + b only: a table of that form has restricted loss = its loss on all pairs and
+    excluded loss = the loss of its mean on the training pairs."""
+    sum_part, _, mean = _table()
+    logits = jnp.asarray(sum_part + mean, jnp.float32)
+    a, b = _grid()
+    labels = jnp.asarray((a + b) % P)
+    train_mask = jnp.asarray((a + b) % 3 == 0)
+    out = jax.jit(gk.table_losses)(logits, labels, train_mask, np.ones(P // 2 + 1, bool))
+    full = gk.masked_cross_entropy(logits, labels, jnp.ones((P, P), bool))
+    flat = gk.masked_cross_entropy(jnp.full_like(logits, mean), labels, train_mask)
+    assert float(out["restricted_loss"]) == pytest.approx(float(full), rel=1e-5)
+    assert float(out["excluded_loss"]) == pytest.approx(float(flat), rel=1e-5)
+
+
+def test_member_data_nested_splits_and_table():
+    keys = list(jax.random.split(jax.random.PRNGKey(0), 3))
+    small = gk.member_data(11, "+", 0.3, keys)
+    big = gk.member_data(11, "+", 0.6, keys, with_table=True)
+    assert small["x_train"].shape == (3, 36, 2) and big["x_train"].shape == (3, 73, 2)
+    for i in range(3):  # a smaller training set is a subset of a larger one (same key)
+        assert {tuple(r) for r in np.asarray(small["x_train"][i])} <= {
+            tuple(r) for r in np.asarray(big["x_train"][i])}
+    mask = np.asarray(big["train_mask"])
+    assert mask.shape == (3, 121) and (mask.sum(axis=1) == 73).all()
+    x_all = np.asarray(big["x_all"][0])
+    np.testing.assert_array_equal(np.asarray(big["y_all"][0]), x_all.sum(axis=1) % 11)
+    assert not np.array_equal(mask[0], mask[1])  # each member its own split
+
+
+def test_mlp_progress_measures():
+    """On Gromov's MLP: the measures are jittable per member, the weight norm is ‖θ‖₂, and the
+    restricted/excluded losses appear only when the data carries the table."""
+    net = nets.modular_mlp(11, 8)
+    params = net.init_params(jax.random.PRNGKey(1), (1, 2))
+    keys = [jax.random.PRNGKey(2)]
+    d = {k: v[0] for k, v in gk.member_data(11, "+", 0.5, keys, with_table=True).items()}
+    out = jax.jit(gk.mlp_progress(net, 11, 5))(params, d)
+    assert set(out) == {"weight_norm", "unit_concentration", "embedding_topk",
+                        "restricted_loss", "excluded_loss"}
+    assert float(out["weight_norm"]) == pytest.approx(float(gk.global_norm(params)))
+    assert 0 < float(out["unit_concentration"]) <= 1 and 0 < float(out["embedding_topk"]) <= 1
+    plain = {k: d[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+    assert set(jax.jit(gk.mlp_progress(net, 11, 5))(params, plain)) == {
+        "weight_norm", "unit_concentration", "embedding_topk"}
+
+
+def test_rerun_difference():
+    a = np.array([[0.1, 0.5, 1.0], [0.0, np.nan, np.nan], [0.2, 0.3, 0.4]])
+    b = np.array([[0.1, 0.5, 1.0], [0.0, np.nan, np.nan], [0.2, np.nan, 0.4]])
+    b2 = b.copy()
+    b2[0, 2] = 0.75
+    np.testing.assert_array_equal(gk.rerun_difference(a, b), [0.0, 0.0, np.inf])
+    np.testing.assert_allclose(gk.rerun_difference(a, b2)[0], 0.25)
+
+
+# ---------------------------------------------------------------------------------------------
+# The study: config rules, paired keys, metrics by hand
 # ---------------------------------------------------------------------------------------------
 
 G = "grokking"
-TINY = dict(
-    p=11, width=16, seeds=2, steps=40, log_every=10, train_fractions=[0.5],
-    weight_decays=[0.0], transformer=True, tf_p=11, tf_steps=200,
-    tf_size=[8, 2, 16],
+STUDY = get_study(G)
+
+
+@pytest.mark.parametrize(
+    "override,fragment",
+    [
+        (dict(weight_decays=[0.3]), "including 0"),
+        (dict(train_fractions=[0.6]), "at least two fractions"),
+        (dict(train_fraction=1.0), r"in \(0, 1\)"),
+        (dict(steps=45), "must divide steps"),
+        (dict(p=7), "at least 11"),
+        (dict(ops=["%"]), "unknown modular operation"),
+        (dict(activation="cubic"), "unknown activation"),
+        (dict(tf_size=[10, 4, 8]), "divisible"),
+        (dict(tf_size=[8, 4]), "d_model, heads, d_mlp"),
+        (dict(tf_steps=300), "multiple of 200"),
+        (dict(seeds=0), "positive"),
+    ],
 )
+def test_config_rejects(override, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        STUDY.config("quick", override)
+
+
+def test_arms_change_one_setting_at_a_time():
+    cfg = STUDY.config("full")
+    arms = STUDY.arms(cfg)
+    assert arms[0] == dict(arm="main", kind="main", activation="relu", weight_decay=1.0,
+                           train_fraction=0.4, op="+")
+    names = [a["arm"] for a in arms]
+    assert names == ["main", "weight_decay=0", "weight_decay=0.1", "weight_decay=0.3",
+                     "weight_decay=3", "fraction=0.3", "fraction=0.5", "fraction=0.6",
+                     "fraction=0.8", "activation=poly2", "op=*", "op=x^2+xy+y^2"]
+    for a in arms[1:]:  # exactly one setting differs from the main run's
+        assert sum(a[k] != arms[0][k] for k in ("activation", "weight_decay",
+                                                 "train_fraction", "op")) == 1
+
+
+def test_paired_keys_are_per_replicate():
+    """A replicate's data and initialisation keys depend on its own key only, so a batch of
+    replicates gives each the keys it would get alone (and every arm the same keys)."""
+    cfg = STUDY.config("test")
+    k0, k1 = jax.random.PRNGKey(5), jax.random.PRNGKey(6)
+    both = STUDY.paired_keys(cfg, jnp.stack([k0, k1]))
+    alone = STUDY.paired_keys(cfg, jnp.stack([k1]))
+    for name in ("data_keys", "init_keys"):
+        assert both[name].shape[0] == 2 * cfg.seeds
+        np.testing.assert_array_equal(both[name][cfg.seeds:], alone[name])
+    assert len({tuple(np.asarray(k)) for k in both["data_keys"]}) == 2 * cfg.seeds
+
+
+def _hand_tables():
+    """Two seeds: main (fit at 80, grok at 1000/never), λ = 0 (never), fractions 0.5 and 0.7,
+    x² (delay 2 and 4)."""
+    rows = []
+
+    def arm(arm, kind, t_test, delay, wd=1.0, fr=0.6, act="relu", norm=(2.0, 3.0)):
+        for s in range(2):
+            rows.append(dict(arm=arm, kind=kind, seed=s, model="mlp", activation=act,
+                             weight_decay=wd, train_fraction=fr, op="+", t_train=80.0,
+                             t_test=t_test[s], delay_ratio=delay[s],
+                             test_accuracy_at_fit=[0.01, 0.03][s], test_half_step=400.0,
+                             concentration_half_step=[200.0, 440.0][s],
+                             weight_norm_at_fit=2.0,
+                             weight_norm_at_grok=norm[s] if t_test[s] > 0 else np.nan,
+                             final_weight_norm=norm[s] * 2, diverged=False))
+
+    arm("main", "main", [1000.0, np.nan], [12.5, np.nan])
+    arm("weight_decay=0", "weight_decay", [np.nan, np.nan], [np.nan, np.nan], wd=0.0,
+        norm=(4.0, 6.0))
+    arm("fraction=0.5", "fraction", [np.nan, 1500.0], [np.nan, 18.75], fr=0.5)
+    arm("fraction=0.7", "fraction", [600.0, 700.0], [7.5, 8.75], fr=0.7)
+    arm("activation=poly2", "activation", [160.0, 320.0], [2.0, 4.0], act="poly2")
+    curves = pd.DataFrame(dict(arm="main", seed=[0, 1, 0, 1], step=[0, 0, 100, 100],
+                               unit_concentration=[0.1, 0.2, 0.9, 0.8],
+                               embedding_topk=[0.3, 0.3, 0.4, 0.5]))
+    return dict(grok=pd.DataFrame(rows), curves=curves)
+
+
+def test_metrics_by_hand():
+    m = STUDY.module.metrics(_hand_tables(), {}, STUDY.config("quick"))
+    assert m["max_test_accuracy_at_fit"] == 0.03
+    assert m["fraction_seeds_delayed"] == 0.5 and m["main_fraction_grokked"] == 0.5
+    assert m["relu_delay_ratio"] == np.inf  # median of (12.5, never)
+    assert m["wd0_fraction_grokked"] == 0.0
+    assert m["weight_norm_ratio_wd0"] == pytest.approx(2.0)
+    # medians: 0.5 never, 0.6 never, 0.7 650 -> the two +∞ tie and ρ = −√3/2
+    assert m["fraction_steps_spearman"] == pytest.approx(-math.sqrt(3) / 2)
+    assert m["median_steps_to_grok__fraction_0.7"] == 650.0
+    assert m["unit_concentration_init"] == pytest.approx(0.15)
+    assert m["unit_concentration_final"] == pytest.approx(0.85)
+    assert m["embedding_topk_final"] == pytest.approx(0.45)
+    assert m["max_concentration_lead_ratio"] == pytest.approx(1.1)
+    assert m["weight_norm_ratio"] == pytest.approx(1.0)  # the seed that grokked: 2 / 2
+    assert m["quadratic_delay_ratio"] == 3.0 and m["quadratic_median_t_test"] == 240.0
+    assert m["t_test__seed0"] == 1000.0 and math.isnan(m["t_test__seed1"])
+    assert "tf_fraction_grokked" not in m
+
+
+# ---------------------------------------------------------------------------------------------
+# The test profile, computed in memory
+# ---------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    """One tiny run through the CLI, with its report and claims."""
-    base = tmp_path_factory.mktemp("grok")
-    toml = base / "tiny.toml"
-    toml.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in TINY.items()))
-    results, reports = base / "results", base / "reports"
-    common = ["--results-dir", str(results), "--reports-dir", str(reports)]
-    assert main([*common, "run", G, "--config", str(toml)]) == 0
-    assert main([*common, "report", G, "--config", str(toml)]) == 0
-    study = get_study(G)
-    cfg = study.config("quick", TINY)
-    res, meta = store.load(results, G, cfg, 0)
-    return dict(common=common, toml=toml, reports=reports, cfg=cfg, res=res, meta=meta)
+def computed():
+    """The test profile's two replicates (the transformer arm included), in memory."""
+    cfg = STUDY.config("test")
+    results, _ = runner.compute(STUDY, cfg, (0, 1))
+    metrics = pd.DataFrame([dict(replicate=s, **STUDY.metrics(results[s], cfg))
+                            for s in (0, 1)])
+    return cfg, Evidence((0, 1), results, metrics, {0: {}, 1: {}})
 
 
-def test_results_hold_every_claimed_metric(tiny_run):
-    """Every claim's metric is measured (NaN allowed: a 40-step run need not grok), and the
-    tables hold one row per (arm, seed) and per logged step."""
-    res, cfg = tiny_run["res"], tiny_run["cfg"]
-    for claim in get_study(G).CLAIMS:
-        assert claim.measured in res.metrics, claim.id
-    grok = res.tables["grok"]
-    arms = {"main", "weight_decay=0", "fraction=0.5", "activation=poly2", "transformer"}
-    assert set(grok["arm"]) == arms and len(grok) == len(arms) * cfg.seeds
-    assert not grok["diverged"].any()
-    curves = res.tables["curves"]
+def test_tables_one_row_per_net_and_exact_facts(computed):
+    cfg, ev = computed
+    arms = {"main", "weight_decay=0", "fraction=0.7", "activation=poly2", "transformer"}
     n_log = cfg.steps // cfg.log_every + 1
-    assert len(curves[curves["arm"] == "main"]) == cfg.seeds * n_log
-    assert res.arrays["main_unit_energy"].shape == (cfg.seeds, cfg.width, cfg.p // 2 + 1)
-    # exact facts at any size
-    assert res.metrics["wd0_fraction_grokked"] in (0.0, 0.5, 1.0)
-    assert 0 < res.metrics["unit_concentration_init"] <= 1
+    for s in ev.seeds:
+        res = ev.per_seed[s]
+        grok = res.tables["grok"]
+        assert set(grok["arm"]) == arms and len(grok) == len(arms) * cfg.seeds
+        assert not grok["diverged"].any()
+        curves = res.tables["curves"]
+        assert len(curves[curves["arm"] == "main"]) == cfg.seeds * n_log
+        timing = res.tables["timing"]
+        assert set(timing["arm"]) == arms and (timing["wall_s"] > 0).all()
+        assert (timing.set_index("arm")["members"] == 2 * cfg.seeds).all()  # both replicates
+        e = res.arrays["main_unit_energy"]
+        assert e.shape == (cfg.seeds, cfg.width, cfg.p // 2 + 1)
+        # every arm starts from the same initialisation and split: identical step-0 metrics
+        first = curves[curves["step"] == 0].set_index(["arm", "seed"])["train_loss"]
+        np.testing.assert_allclose(first.loc["main"], first.loc["weight_decay=0"], rtol=1e-6)
+    m = ev.metrics
+    assert m["wd0_fraction_grokked"].isin([0.0, 0.5, 1.0]).all()
+    assert ((0 < m["unit_concentration_init"]) & (m["unit_concentration_init"] <= 1)).all()
+    a, b = (ev.per_seed[s].tables["grok"]["final_weight_norm"] for s in ev.seeds)
+    assert not np.allclose(a, b)  # each replicate its own nets
 
 
-def test_transformer_smoke(tiny_run):
+def test_transformer_two_passes_coincide(computed):
     """The transformer arm ran twice from one initialisation and the runs coincide
     (deterministic full-batch training), so the key frequencies of the first run are those
     of the second; its restricted/excluded losses are finite."""
-    res = tiny_run["res"]
-    assert res.metrics["tf_rerun_max_test_accuracy_difference"] == 0.0
-    assert res.metrics["tf_key_frequencies_stable"] == 1.0
-    tf = res.tables["curves"]
+    cfg, ev = computed
+    assert (ev.metrics["tf_rerun_max_test_accuracy_difference"] == 0.0).all()
+    assert (ev.metrics["tf_key_frequencies_stable"] == 1.0).all()
+    tf = ev.tables["curves"]
     tf = tf[tf["arm"] == "transformer"]
-    assert len(tf) == tiny_run["cfg"].seeds * 201
+    assert len(tf) == len(ev.seeds) * cfg.seeds * 201
     assert np.isfinite(tf[["restricted_loss", "excluded_loss", "weight_norm"]]).all().all()
-    assert (res.tables["grok"].query("arm == 'transformer'")["n_key_frequencies"] >= 1).all()
+    grok = ev.tables["grok"]
+    assert (grok.query("arm == 'transformer'")["n_key_frequencies"] >= 1).all()
+    assert ev.arrays["transformer_embedding_energy"].shape == (cfg.seeds, cfg.tf_p // 2 + 1)
 
 
-def test_figures_and_report(tiny_run):
-    """figures() returns one figure per section (five at this config) and the PDF has the
-    layout's page count: overview, claims, one page per figure, provenance."""
-    from pypdf import PdfReader
-
-    from nntheory.report.figures import Figure
-
-    claims = json.loads((tiny_run["reports"] / G / "claims.json").read_text())
-    n = claims["n_figures"]
-    names = ("phenomenon", "drivers", "activation", "progress", "transformer")
-    assert n == len(names)
-    for name in names:
-        assert (tiny_run["reports"] / G / f"fig-{name}.svg").stat().st_size > 0
-    pdf = PdfReader(tiny_run["reports"] / G / "report.pdf")
-    assert len(pdf.pages) == expected_pdf_pages(n)
-    figs = get_study(G).figures(tiny_run["res"], tiny_run["cfg"])
-    assert [f.name for f in figs] == list(names) and all(isinstance(f, Figure) for f in figs)
-
-
-def test_operations_figure(tiny_run):
+def test_operations_figure(computed):
     """With an operation sweep, figures() adds the operations figure (drawn here from the
-    tiny results with the fraction arm relabelled as a "*" arm, to spare a training run)."""
+    test results with the fraction arm relabelled as a "*" arm, to spare a training run)."""
     import dataclasses
 
     import matplotlib.pyplot as plt
 
     from nntheory.study import Results
 
-    res, cfg = tiny_run["res"], tiny_run["cfg"]
-    tables = {k: v.copy() for k, v in res.tables.items()}
-    for t in ("curves", "grok"):
-        tables[t]["arm"] = tables[t]["arm"].replace("fraction=0.5", "op=*")
-    tables["grok"].loc[tables["grok"]["arm"] == "op=*", ["op", "kind"]] = ["*", "op"]
+    cfg, ev = computed
+    per_seed = {}
+    for s, res in ev.per_seed.items():
+        tables = {k: v.copy() for k, v in res.tables.items()}
+        for t in ("curves", "grok"):
+            relabel = tables[t]["arm"] == "fraction=0.7"
+            tables[t].loc[relabel, ["arm", "kind", "op", "train_fraction"]] = [
+                "op=*", "op", "*", cfg.train_fraction]
+        per_seed[s] = Results(tables, res.arrays)
     cfg = dataclasses.replace(cfg, ops=("+", "*"))
-    figs = get_study(G).figures(Results(tables, res.arrays, res.metrics), cfg)
-    assert "operations" in [f.name for f in figs]
+    figs = STUDY.figures(Evidence(ev.seeds, per_seed, ev.metrics, ev.metas), cfg)
+    names = [f.name for f in figs]
+    assert names == ["phenomenon", "drivers", "activation", "progress", "operations",
+                     "transformer"]
     for f in figs:
         plt.close(f.fig)
-
-
-def test_claims_command_matches_verdicts(tiny_run, capsys):
-    rc = main([*tiny_run["common"], "claims", G, "--config", str(tiny_run["toml"])])
-    out = capsys.readouterr().out
-    verdicts = check_claims(get_study(G).CLAIMS, tiny_run["res"].metrics)
-    assert rc == (0 if all(v.passed for v in verdicts) else 1)
-    assert out.count("PASS") == sum(v.passed for v in verdicts)
-
-
-@pytest.mark.parametrize(
-    "override,fragment",
-    [
-        (dict(weight_decays=[0.3]), "must include 0"),
-        (dict(train_fractions=[0.6]), "at least two fractions"),
-        (dict(steps=45), "must divide steps"),
-        (dict(p=7), "at least 11"),
-        (dict(ops=["%"]), "unknown modular operation"),
-        (dict(activation="cubic"), "unknown activation"),
-        (dict(tf_size=[10, 4, 8]), "divisible"),
-        (dict(tf_steps=300), "multiple of 200"),
-    ],
-)
-def test_config_rejects(override, fragment):
-    with pytest.raises(ValueError, match=fragment):
-        get_study(G).config("quick", override)

@@ -175,6 +175,31 @@ def test_kernel_regression_is_the_gp_posterior_mean():
     np.testing.assert_allclose(batched[0], batched[1], rtol=1e-9)
 
 
+def test_one_rate_or_time_per_kernel():
+    """A stack of kernels, each with its own targets, f₀ and rate (or time): every slice is the
+    single-kernel prediction; t = ∞ may sit beside finite times."""
+    n, m = 7, 3
+    fulls = [_psd(n + m, seed=s) for s in (11, 12, 13)]
+    ktt, kst = np.stack([f[:n, :n] for f in fulls]), np.stack([f[n:, :n] for f in fulls])
+    rng = np.random.default_rng(4)
+    y, f0, f0t = rng.normal(size=(3, n, 2)), rng.normal(size=(3, n, 2)), rng.normal(size=(3, m, 2))
+    eta = 0.5 * kernels.max_learning_rate(ktt)
+    t = np.array([0.5, np.inf, 3.0])
+    gd = kernels.predict_gradient_descent((ktt, kst), y, 25, eta, f0_train=f0, f0_test=f0t)
+    flow = kernels.predict_gradient_flow((ktt, kst), y, t, f0_train=f0, f0_test=f0t)
+    reg = kernels.kernel_regression(ktt, kst, y)
+    for i in range(3):
+        one = dict(f0_train=f0[i], f0_test=f0t[i])
+        ref_gd = kernels.predict_gradient_descent((ktt[i], kst[i]), y[i], 25, eta[i], **one)
+        ref_flow = kernels.predict_gradient_flow((ktt[i], kst[i]), y[i], t[i], **one)
+        for a, b in zip((*gd, *flow), (*ref_gd, *ref_flow), strict=True):
+            np.testing.assert_allclose(a[i], b, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(reg[i], kernels.kernel_regression(ktt[i], kst[i], y[i]),
+                                   rtol=1e-12)
+    with pytest.raises(ValueError, match="t must be"):
+        kernels.predict_gradient_flow((ktt, kst), y, np.array([1.0, -1.0, 1.0]))
+
+
 def test_predict_rejects_bad_input():
     k = _psd(4)
     with pytest.raises(ValueError, match="t must be"):
@@ -331,3 +356,43 @@ def test_symbolic_errors():
     x = np.asarray(X, np.float64)
     nngp, ntk = symbolic.kernel_fn("relu", 2)(x)
     assert np.all(np.isfinite(nngp)) and np.all(np.isfinite(ntk))
+
+
+# ---------------------------------------------------------------------------------------------
+# Ensembles
+# ---------------------------------------------------------------------------------------------
+
+
+def test_ensemble_ntk_shared_and_per_member_inputs():
+    net = nets.mlp(16, 2)
+    keys = jax.random.split(jax.random.PRNGKey(6), 3)
+    params = train.init_ensemble(net, keys, (-1, 5))
+    shared = kernels.empirical_ntk_ensemble(net, params, X)
+    per = kernels.empirical_ntk_ensemble(net, params, jnp.stack([X, 2 * X, X]))
+    assert shared.shape == per.shape == (3, 12, 12)
+    for i, x in enumerate((X, 2 * X, X)):
+        one = jax.tree_util.tree_map(lambda a, i=i: a[i], params)
+        np.testing.assert_allclose(per[i], kernels.empirical_ntk(net, one, x), rtol=1e-5,
+                                   atol=1e-6)
+    np.testing.assert_allclose(per[0], shared[0], rtol=1e-6)
+    # at initialisation, drawn in chunks or at once: the same kernels
+    at_init = kernels.empirical_ntk_at_init(net, keys, X)
+    np.testing.assert_allclose(at_init, shared, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(kernels.empirical_ntk_at_init(net, keys, X, chunk_size=2),
+                               at_init, rtol=1e-5, atol=1e-6)
+    f = kernels.ensemble_apply(net, params, X)
+    assert f.shape == (3, 12, 1)
+    np.testing.assert_allclose(f[2], net.apply(jax.tree_util.tree_map(lambda a: a[2], params), X),
+                               rtol=1e-5, atol=1e-6)
+    f_per = kernels.ensemble_apply(net, params, jnp.stack([X, 2 * X, X]))  # one input set each
+    np.testing.assert_allclose(f_per[1], net.apply(jax.tree_util.tree_map(lambda a: a[1], params),
+                                                   2 * X), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(f_per)[[0, 2]], np.asarray(f)[[0, 2]], rtol=1e-5,
+                               atol=1e-6)
+    assert kernels.linearized_net(net) is kernels.linearized_net(net)  # programs reused
+
+
+@pytest.mark.parametrize("act,depth", [("relu", 1), ("erf", 2)])
+def test_symbolic_kernel_errors(act, depth):
+    err = kernels.symbolic_kernel_errors(act, depth, np.asarray(X), w_std=1.3, b_std=0.2)
+    assert set(err) == {"nngp", "ntk"} and max(err.values()) < 1e-6

@@ -275,3 +275,69 @@ def test_chinchilla_points_loader():
     np.testing.assert_allclose(df["D"], df["C"] / (6 * df["N"]))
     assert (df[["N", "C", "D", "loss"]] > 0).all().all()
     assert df["loss"].max() == pytest.approx(5.005581996196243)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bootstrap helpers and the laws of a grid of runs
+# ---------------------------------------------------------------------------------------------
+
+
+def test_params_to_theta_inverts_theta_to_params():
+    np.testing.assert_allclose(sl.params_to_theta(sl.theta_to_params(TRUE)), TRUE, rtol=1e-14)
+    thetas = TRUE + 0.1 * np.random.default_rng(0).standard_normal((4, 5))
+    back = sl.params_to_theta(sl.theta_to_params(thetas))
+    assert back.shape == (4, 5)
+    np.testing.assert_allclose(back, thetas, rtol=1e-13)
+
+
+def test_resample_means_averages_drawn_rows():
+    samples = np.array([[1.0, 10.0], [2.0, np.nan], [3.0, 30.0]])  # NaN: a diverged seed
+    means = sl.resample_means(jax.random.PRNGKey(0), samples, 200)
+    assert means.shape == (200, 2)
+    assert np.all((means[:, 0] >= 1) & (means[:, 0] <= 3))
+    # every mean of three draws from {1, 2, 3} is a multiple of 1/3; NaN rows are skipped
+    np.testing.assert_allclose(means[:, 0] * 3, np.round(means[:, 0] * 3), atol=1e-12)
+    assert np.nanmin(means[:, 1]) >= 10 and np.nanmax(means[:, 1]) <= 30
+    assert sl.resample_means(jax.random.PRNGKey(1), samples[:1], 5)[:, 0].tolist() == [1.0] * 5
+
+
+def test_interval_summary():
+    out = sl.interval_summary(dict(x=np.arange(101.0), y=[np.nan, 1.0], z=[1.0, 3.0]), 0.9,
+                              finite=True)
+    assert out["x_lo"] == pytest.approx(5.0) and out["x_hi"] == pytest.approx(95.0)
+    assert out["x_se"] == pytest.approx(np.std(np.arange(101.0), ddof=1))
+    assert np.isnan(out["y_lo"]) and np.isnan(out["y_se"])  # one finite value: no interval
+    assert out["z_se"] == pytest.approx(np.sqrt(2.0))
+    assert np.isnan(sl.interval_summary(dict(y=[np.nan, 1.0, 2.0]))["y_lo"])  # NaN kept
+
+
+@pytest.mark.parametrize("min_points", [2, 3, 4])
+def test_isoflop_budgets_have_enough_sizes_on_every_line(min_points):
+    n, d = np.array([10.0, 20.0, 40.0, 80.0]), np.array([100.0, 200.0, 400.0, 800.0, 1600.0])
+    budgets = sl.isoflop_budgets(n, d, min_points, 7)
+    assert budgets.size == 7 and np.all(np.diff(budgets) > 0)
+    on_line = budgets[:, None] / (6 * n[None, :])
+    inside = (on_line >= d[0] * (1 - 1e-9)) & (on_line <= d[-1] * (1 + 1e-9))
+    assert np.all(inside.sum(1) >= min_points)
+    assert sl.isoflop_budgets(n, d, 5, 7).size == 0  # only 4 sizes
+
+
+def test_fit_grid_laws_on_an_exact_law():
+    """Seeds equal to the law up to 0.1 % noise: the power law at the largest D is the law's
+    N term (same α), the parametric fit recovers (α, β), approach 2 finds a + b = 1, and the
+    bootstraps have one draw per resample."""
+    n, d = np.logspace(6, 8, 5), np.logspace(7, 10, 7)
+    law = sl.chinchilla_loss(TRUE, n[:, None], d[None, :])
+    rng = np.random.default_rng(2)
+    losses = law * np.exp(1e-3 * rng.standard_normal((3,) + law.shape))
+    g = sl.fit_grid_laws(n, d, losses, jax.random.PRNGKey(0), n_resamples=16, n_starts=2,
+                         min_points=3, n_budgets=5)
+    assert float(g.power_law.alpha) == pytest.approx(TRUE[3], abs=0.05)
+    assert g.parametric.alpha == pytest.approx(TRUE[3], abs=0.05)
+    assert g.parametric.beta == pytest.approx(TRUE[4], abs=0.05)
+    assert g.seed_alpha.shape == (16,) and g.cell_bootstrap.thetas.shape == (16, 5)
+    assert g.isoflop.budgets.size == 5 and g.seed_isoflop.a.shape == (16,)
+    if np.isfinite(g.isoflop.a):
+        assert float(g.isoflop.a + g.isoflop.b) == pytest.approx(1.0, abs=1e-9)
+    with pytest.raises(ValueError, match="losses"):
+        sl.fit_grid_laws(n, d, law, jax.random.PRNGKey(0))

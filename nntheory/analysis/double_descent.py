@@ -1,5 +1,6 @@
 """Double descent: closed-form risks of min-norm and ridge least squares, batched least-squares
-fits along a sweep of model (or sample) sizes, random features, and risk curves as tables.
+fits along a sweep of model (or sample) sizes, random features, risk curves as tables and their
+summaries, and the experiments' data (Gaussian designs, label noise, a standardised split).
 
 Conventions (Hastie, Montanari, Rosset & Tibshirani 2022, Ann. Statist. 50(2):949–986,
 arXiv:1903.08560, Sections 2–3): data y = Xβ + ε with n samples, p features, x ~ N(0, I_p),
@@ -16,6 +17,7 @@ Nothing here reads files or prints.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -533,3 +535,174 @@ def z_scores(samples, expected, axis: int = 0) -> np.ndarray:
         raise ValueError("z_scores needs at least 2 samples")
     se = np.std(s, axis=axis, ddof=1) / np.sqrt(k)
     return (np.mean(s, axis=axis) - _arr(expected)) / se
+
+
+def rise_and_fall(err) -> tuple[float, float]:
+    """A double-descent curve's two ratios: (peak / the least value up to the peak, peak / the
+    last value). Both exceed 1 only when the curve rises to an interior peak and falls after
+    it — the shape of the test error against model size in Nakkiran et al. 2019 (Deep double
+    descent, arXiv:1912.02292, Fig. 1)."""
+    err = _arr(err)
+    if err.ndim != 1 or err.size < 2 or np.any(err <= 0):
+        raise ValueError("rise_and_fall needs a 1-D curve of at least 2 positive values")
+    i = int(np.argmax(err))
+    return float(err[i] / np.min(err[: i + 1])), float(err[i] / err[-1])
+
+
+# ---------------------------------------------------------------------------------------------
+# The experiments' data: Gaussian designs, label noise, random-feature designs
+# ---------------------------------------------------------------------------------------------
+
+
+class GaussianDesign(NamedTuple):
+    """Gaussian designs for a linear double-descent sweep (see :func:`gaussian_design`).
+
+    Attributes:
+      X: (seeds, n, p) i.i.d. N(0, 1) entries.
+      y: (seeds, n, K) targets r_k x₁ + ε, one column per SNR (σ² = 1).
+      r: (K,) signal norms r_k = √SNR_k.
+      probe: (seeds, 1, p) the input e₁, at which a fit's prediction is β̂₁
+        (:func:`excess_risk`).
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    r: np.ndarray
+    probe: np.ndarray
+
+
+def gaussian_design(rng: np.random.Generator, seeds: int, n: int, p: int, snrs) -> GaussianDesign:
+    """Gaussian designs with β = r e₁ for each SNR (σ² = 1): y = r x₁ + ε, one column per SNR.
+
+    By rotation invariance of N(0, I_p) the risk of any fixed β with ‖β‖ = r has the same
+    distribution as for β = r e₁ (Hastie et al. 2022, arXiv:1903.08560, Section 2), and with
+    β = r e₁ the targets are the same for every model size: a model-wise sweep fits the first
+    columns of one design, a sample-wise sweep its first rows."""
+    X = rng.standard_normal((seeds, n, p))
+    eps = rng.standard_normal((seeds, n))
+    r = np.sqrt(np.asarray(snrs, np.float64))
+    probe = np.zeros((seeds, 1, p))
+    probe[:, 0, 0] = 1.0
+    return GaussianDesign(X, r[None, None, :] * X[:, :, :1] + eps[:, :, None], r, probe)
+
+
+def excess_risk(fit: LstsqFit, r) -> np.ndarray:
+    """‖β̂ − r e₁‖² = ‖β̂‖² − 2r β̂₁ + r² for every fit of a :class:`LstsqFit` made with
+    ``X_test`` the design's ``probe`` (so β̂₁ is the prediction at e₁): (*batch, S, L, K), the
+    risk R = E_x[(xᵀβ̂ − xᵀβ)²] of isotropic features (Hastie et al. 2022, Eq. 2)."""
+    return fit.norm2 - 2.0 * _arr(r) * fit.test_pred[..., 0, :] + _arr(r) ** 2
+
+
+def standardised_split(key, x, y, n_test: int):
+    """A random split of a labelled set: a permutation from ``key`` puts ``n_test`` points in
+    the test set and the rest in a training pool; inputs are standardised with the pool's mean
+    and one overall scale (so the test set never informs the preprocessing).
+
+    Returns (x_pool, y_pool, x_test, y_test) as float64 / integer NumPy arrays."""
+    x, y = np.asarray(x, np.float64), np.asarray(y)
+    if not 0 < n_test < len(x):
+        raise ValueError(f"n_test must be in [1, {len(x) - 1}], got {n_test}")
+    perm = np.asarray(jax.random.permutation(key, len(x)))
+    te, pool = perm[:n_test], perm[n_test:]
+    mu = x[pool].mean(axis=0)
+    x = (x - mu) / (x[pool] - mu).std()
+    return x[pool], y[pool], x[te], y[te]
+
+
+def noisy_labels(rng: np.random.Generator, y, rate: float, k: int = 10) -> np.ndarray:
+    """Each label, with probability ``rate``, replaced by a uniformly random *incorrect* label
+    (the label noise of Nakkiran et al. 2019, arXiv:1912.02292, Section 3), drawn once."""
+    y = np.asarray(y)
+    flip = rng.random(y.shape) < rate
+    return np.where(flip, (y + rng.integers(1, k, y.shape)) % k, y)
+
+
+def one_hot(y, k: int = 10) -> np.ndarray:
+    """(..., k) one-hot rows of integer labels."""
+    return np.eye(k)[np.asarray(y)]
+
+
+def clean_and_noisy_targets(rng: np.random.Generator, y, seeds: int, rate: float,
+                            k: int = 10) -> np.ndarray:
+    """(seeds, n, 2k): the one-hot clean labels, then one-hot noisy labels (:func:`noisy_labels`,
+    a fresh draw per seed) — two label sets fitted by one least-squares solve."""
+    noisy = np.stack([noisy_labels(rng, y, rate, k) for _ in range(seeds)])
+    clean = np.broadcast_to(one_hot(y, k), noisy.shape + (k,))
+    return np.concatenate([clean, one_hot(noisy, k)], axis=-1)
+
+
+LABEL_SETS = ("clean", "noisy")
+
+
+def label_set_errors(fit: LstsqFit, Y, y_test, sample_sizes=None, k: int = 10) -> dict:
+    """Per label set (:data:`LABEL_SETS`, the two halves of targets from
+    :func:`clean_and_noisy_targets`), each fit's test MSE and 0-1 error against the clean test
+    labels, its train MSE and its coefficient norm ‖β̂‖ (Frobenius over the k outputs): arrays
+    (*batch, S, L).
+
+    With ``sample_sizes`` (a sample-wise sweep), the train MSE of the size-s fit is over the
+    first s rows, the ones it saw."""
+    Y = np.asarray(Y, np.float64)
+    t1 = one_hot(y_test, k)
+    out = {}
+    for j, cond in enumerate(LABEL_SETS):
+        sl = slice(j * k, (j + 1) * k)
+        sq = np.sum((fit.train_pred[..., sl] - Y[..., None, None, :, sl]) ** 2, axis=-1)
+        if sample_sizes is None:
+            train = np.mean(sq, axis=-1)
+        else:
+            ns = np.asarray(sample_sizes)
+            seen = np.arange(sq.shape[-1])[None, :] < ns[:, None]  # (S, N)
+            train = np.sum(sq * seen[:, None, :], axis=-1) / ns[:, None]
+        out[cond] = dict(test_mse=mse(fit.test_pred[..., sl], t1),
+                         test_error=classification_error(fit.test_pred[..., sl], y_test),
+                         train_mse=train, norm=np.sqrt(np.sum(fit.norm2[..., sl], axis=-1)))
+    return out
+
+
+def random_feature_designs(keys, x_train, x_test, p: int, activation: str = "relu"):
+    """Random features (:func:`random_features`) of the training and the test inputs under the
+    same weights, one model per key: (F (K, n, p), F_test (K, n_test, p)) in float64, drawn in
+    float32 by JAX and handed to the float64 solver (:func:`ridge_fit`)."""
+    x = jnp.asarray(np.concatenate([x_train, x_test]), jnp.float32)
+    f = np.asarray(_feature_stack(jnp.asarray(keys), x, int(p), activation), np.float64)
+    return f[:, : len(x_train)], f[:, len(x_train):]
+
+
+@functools.partial(jax.jit, static_argnums=(2, 3))
+def _feature_stack(keys, x, p, activation):
+    return jax.vmap(lambda k: random_features(k, x, p, activation))(keys)
+
+
+def label_set_table(errors: dict, sizes, size_name: str, lams) -> pd.DataFrame:
+    """The output of :func:`label_set_errors` ((seeds, S, L) arrays per label set) as one tidy
+    table: a row per (label set, λ, seed, size), with columns ``labels`` and ``lam``."""
+    return pd.concat([risk_curve(sizes, size_name=size_name,
+                                 **{k: v[:, :, j] for k, v in e.items()}).assign(labels=cond,
+                                                                                 lam=lam)
+                      for cond, e in errors.items() for j, lam in enumerate(lams)],
+                     ignore_index=True)
+
+
+def linear_theory_table(gammas, snrs, n: int, points: int = 400) -> pd.DataFrame:
+    """The closed-form risk curves of a model-wise linear sweep on a dense grid of ``points``
+    γ spanning ``gammas`` (γ = 1, where the min-norm risk diverges, left out): per SNR, the
+    asymptotic min-norm risk (:func:`ridgeless_risk`, Hastie et al. 2022, Theorem 1), its
+    exact finite-n expectation at n samples (:func:`ridgeless_risk_finite`) and the risk of
+    optimally tuned ridge (:func:`optimal_ridge_risk`)."""
+    g = np.geomspace(min(gammas), max(gammas), points)
+    g = g[np.abs(g - 1) > 1e-3]
+    return pd.concat([pd.DataFrame(dict(
+        gamma=g, snr=snr, ridgeless=ridgeless_risk(g, snr),
+        finite_n=ridgeless_risk_finite(n, g * n, snr),
+        optimal_ridge=optimal_ridge_risk(g, snr))) for snr in snrs], ignore_index=True)
+
+
+def samplewise_theory_table(n_max: int, p: int, snr: float) -> pd.DataFrame:
+    """The closed forms of a sample-wise linear sweep at fixed p, for n = 1 … n_max: the exact
+    finite-n min-norm risk (:func:`ridgeless_risk_finite`, +inf for |n − p| <= 1) and the
+    optimal-ridge risk at γ = p/n (:func:`optimal_ridge_risk`), monotone in n (Nakkiran et al.
+    2020, arXiv:2003.01897, Theorem 1)."""
+    ns = np.arange(1, n_max + 1)
+    return pd.DataFrame(dict(n=ns, finite_n=ridgeless_risk_finite(ns, p, snr),
+                             optimal_ridge=optimal_ridge_risk(p / ns, snr)))

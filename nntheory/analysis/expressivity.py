@@ -801,3 +801,124 @@ def mean_field_chi(activation: str, sigma_w2: float, sigma_b2: float,
     q_eval = min(max(q, 1e-300), 1e100)
     chi = sigma_w2 * _gauss_expect(lambda z: dphi(z) ** 2, q_eval)
     return float(q), float(chi)
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers for studies: batched counts with exact recounts, unstacking, sawtooth fits, circles
+# ---------------------------------------------------------------------------------------------
+
+
+def unstack_net(st: StackedNets, i: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Net ``i`` of a padded batch (:func:`stack_nets`) as its list of effective (W, b) layers.
+
+    The zero padding is kept: a padded unit has no kink and outputs 0, so it changes no count.
+    """
+    layers = [(st.w_in[i], st.b_in[i])]
+    layers += [(st.w_hidden[i, j], st.b_hidden[i, j]) for j in range(st.active.shape[1])
+               if st.active[i, j]]
+    return layers + [(st.w_out[i], st.b_out[i])]
+
+
+def count_regions_exact(activation: str, st: StackedNets, starts, ends, *, capacity: int,
+                        whole_line=False) -> RegionCounts:
+    """:func:`count_regions_batch`, with every line that overflowed ``capacity`` recounted by
+    :func:`count_linear_regions`, so every count is exact; ``overflow`` still marks the lines
+    that were recounted. Arguments as for :func:`count_regions_batch` (a :class:`StackedNets`).
+    """
+    counts = count_regions_batch(activation, st, starts, ends, capacity=capacity,
+                                 whole_line=whole_line)
+    n_reg, n_pc = counts.n_regions.copy(), counts.n_pieces.copy()
+    whole = np.broadcast_to(np.asarray(whole_line, bool), n_reg.shape)
+    for i, j in zip(*np.nonzero(counts.overflow), strict=True):
+        r = count_linear_regions(activation, unstack_net(st, i), starts[i, j], ends[i, j],
+                                 whole_line=bool(whole[i, j]))
+        n_reg[i, j], n_pc[i, j] = r.n_regions, r.n_pieces
+    return RegionCounts(n_reg, n_pc, counts.overflow)
+
+
+def sample_mlp_ensembles(net: Net, keys, n_nets: int, input_dim: int) -> list:
+    """:func:`sample_mlp_params` of ``n_nets`` nets for each key, concatenated on the leading
+    axis (key 0's nets first): several independent ensembles as one, e.g. one per replicate."""
+    return jax.tree_util.tree_map(lambda *a: jnp.concatenate(a), *(
+        sample_mlp_params(net, key, n_nets, input_dim) for key in keys))
+
+
+def member_regions(net: Net, params, start, end, *, whole_line: bool = False
+                   ) -> list[LinearRegions]:
+    """:func:`count_linear_regions` of every member of stacked ``params`` (leading axis) along
+    the same segment (or whole line)."""
+    n = jax.tree_util.tree_leaves(params)[0].shape[0]
+    return [count_linear_regions(net, jax.tree_util.tree_map(lambda x, i=i: x[i], params),
+                                 start, end, whole_line=whole_line) for i in range(n)]
+
+
+def sawtooth_sup_errors(net: Net, params, ks: Sequence[int]) -> np.ndarray:
+    """sup_{[0,1]} |f_i − g_{k_i}| for each member i of stacked ``params`` of a 1-D ReLU MLP
+    against its sawtooth g_{k_i} (:func:`sawtooth`), exact: both functions are piecewise linear,
+    so the sup is a maximum over the member's breakpoints (:func:`count_linear_regions`, float64)
+    and the dyadic points j/2^k (:func:`sup_distance_pl`).
+
+    References: Telgarsky 2016 (arXiv:1602.04485), Sec. 3: a function with fewer than 2^k
+    pieces is at sup distance >= 1/2 from g_k.
+    """
+    regions = member_regions(net, params, [0.0], [1.0])
+    return np.array([sup_distance_pl(r, functools.partial(sawtooth, k),
+                                     np.arange(2**k + 1) / 2**k)
+                     for r, k in zip(regions, ks, strict=True)])
+
+
+def random_lines(key, n_nets: int, dim: int, n_segments: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lines for region counts of ``n_nets`` nets on ℝ^dim: per net, line 0 is the whole line
+    through 0 in a uniformly random direction u of norm √dim, lines 1 … ``n_segments`` are
+    segments between independent standard Gaussian points.
+
+    Returns (starts, ends, whole) of shapes (n_nets, 1 + n_segments, dim) and (n_nets,
+    1 + n_segments), ready for :func:`count_regions_batch`. Through a He-initialised net
+    (W ~ N(0, 2/dim)) the whole line x = t u is distributed exactly as a 1-input He net over
+    ℝ: Wᵀu ~ N(0, 2) per unit, independently (Hanin & Rolnick 2019, arXiv:1901.09021).
+    """
+    rng = numpy_rng(key)
+    u = rng.standard_normal((n_nets, 1, dim))
+    u *= np.sqrt(dim) / np.linalg.norm(u, axis=-1, keepdims=True)
+    ends = rng.standard_normal((2, n_nets, n_segments, dim))
+    whole = np.zeros((n_nets, 1 + n_segments), bool)
+    whole[:, 0] = True
+    return (np.concatenate([np.zeros_like(u), ends[0]], axis=1),
+            np.concatenate([u, ends[1]], axis=1), whole)
+
+
+def random_circle(key, dim: int, n_points: int) -> jax.Array:
+    """The closed curve √dim (cos θ u + sin θ v), θ ∈ [0, 2π] at ``n_points`` + 1 points (the
+    last repeats the first), with u, v independent uniform unit vectors of ℝ^dim (float32):
+    the input trajectory of Raghu et al. 2017 (arXiv:1606.05336, Sec. 2.1), of norm ≈ √dim
+    like a standard Gaussian input."""
+    u = numpy_rng(key).standard_normal((2, dim))
+    u = jnp.asarray(u / np.linalg.norm(u, axis=1, keepdims=True), jnp.float32)
+    theta = jnp.linspace(0.0, 2 * jnp.pi, n_points + 1)
+    return jnp.sqrt(dim) * (jnp.cos(theta)[:, None] * u[0][None, :]
+                            + jnp.sin(theta)[:, None] * u[1][None, :])
+
+
+@functools.partial(jax.jit, static_argnames="phi")
+def _lengths_of_nets(layers, curve, phi):
+    return jax.vmap(lambda ls: trajectory_length(dense_layer(phi), ls, curve))(layers)
+
+
+def trajectory_lengths(phi: Callable[[jax.Array], jax.Array], layers, curve) -> np.ndarray:
+    """:func:`trajectory_length` of one ``curve`` (T, d) through M nets at once: ``layers`` is
+    the list of their stacked hidden (W, b) layers (leading axis M, e.g. :func:`affine_layers`
+    of an ensemble without the readout); returns (M, L + 1) lengths (one jitted, vmapped
+    program, compiled once per shape and activation)."""
+    return np.asarray(_lengths_of_nets(layers, curve, phi), np.float64)
+
+
+def sawtooth_region_map(k: int, resolution: int) -> np.ndarray:
+    """Activation regions of the sawtooth g_k(x₁) of the first coordinate (the net of
+    :func:`tent_layers`, blind to x₂) on the unit square, by :func:`region_map_2d`: 2^k vertical
+    strips. The window stops just inside [0, 1]²: on x₁ = 0 and x₁ = 1 a unit sits exactly at
+    its kink, a measure-zero pattern the grid would otherwise count as two extra regions."""
+    (w0, b0), *rest = tent_layers(k)
+    layers = [(np.vstack([w0, np.zeros_like(w0)]), b0), *rest]
+    return region_map_2d("relu", layers, [0.5, 0.5], [0.499, 0.0], [0.0, 0.499], extent=1.0,
+                         resolution=resolution)[0]

@@ -13,17 +13,30 @@ under ``vmap``). Nothing here reads files or prints.
   computed from a table of logits over every pair (a, b).
 * :func:`global_norm` — the weight norm ‖θ‖₂ whose trajectory Liu, Michaud & Tegmark (2023,
   arXiv:2210.01117) tie to grokking.
-* :func:`first_step_reaching`, :func:`rise_step` — when a logged curve crosses a level.
+* :func:`first_step_reaching`, :func:`rise_step`, :func:`value_at` — when a logged curve
+  crosses a level, and a curve's value at a given step.
+* :func:`grok_summary`, :func:`ensemble_tables` — per trained net, every step and value the
+  grokking claims read; an ensemble's curves and summaries as tidy tables.
+* :func:`unit_energy`, :func:`table_losses`, :func:`mlp_progress`,
+  :func:`transformer_progress` — the progress measures logged while training (per-unit
+  Fourier energy; restricted and excluded losses of a logit table), and
+  :func:`logit_key_frequencies`, the key frequencies of a trained net's logits.
+* :func:`member_data` — one modular-arithmetic split per ensemble member, stacked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pandas as pd
+
+from nntheory import data
+from nntheory.nets import Net
 
 # ---------------------------------------------------------------------------------------------
 # When does it happen
@@ -109,6 +122,81 @@ def rise_step(step, values, fraction: float = 0.5) -> np.ndarray:
     idx = np.argmax(hit, axis=-1)
     rises = (vT > v0)[..., 0]
     return np.where(rises & hit.any(axis=-1), step[idx], np.nan)
+
+
+def value_at(step, values, at) -> np.ndarray:
+    """Each member's logged value at its own step: ``values[i, t]`` with ``step[t] = at[i]``;
+    NaN where ``at[i]`` is NaN (a level never reached).
+
+    Args:
+      step: (T,) logged steps; values: (K, T); at: (K,) logged steps or NaN.
+    """
+    step, v = np.asarray(step), np.asarray(values, np.float64)
+    at = np.asarray(at, np.float64)
+    idx = np.searchsorted(step, np.nan_to_num(at, nan=step[0]))
+    return np.where(np.isfinite(at), v[np.arange(len(at)), np.minimum(idx, len(step) - 1)],
+                    np.nan)
+
+
+def grok_summary(step, curves, threshold: float = 0.99) -> dict[str, np.ndarray]:
+    """When each net fits and generalises, and its logged curves at those steps.
+
+    With t_train, t_test and their ratio from :func:`grokking_steps` (Power et al. 2022,
+    arXiv:2201.02177, Fig. 1): the test accuracy at t_train; the final accuracies; the first
+    step with test accuracy ≥ 0.5; the step at which the units' Fourier concentration has
+    risen half-way (:func:`rise_step`; NaN without a ``unit_concentration`` curve: Nanda et
+    al. 2023, arXiv:2301.05217, §5); the weight norm ‖θ‖₂ at t_train, at t_test and at the end
+    (Liu, Michaud & Tegmark 2023, arXiv:2210.01117).
+
+    Args:
+      step: (T,) logged steps.
+      curves: name -> (K, T) logged curves; needs ``train_accuracy``, ``test_accuracy`` and
+        ``weight_norm``.
+      threshold: the accuracy level of "fits" and "generalises".
+
+    Returns:
+      name -> (K,) float array (NaN where a level is never reached).
+    """
+    m = {k: np.asarray(v, np.float64) for k, v in curves.items()}
+    g = grokking_steps(dict(m, step=step), threshold)
+    conc = m.get("unit_concentration")
+    return dict(
+        t_train=g.train_step, t_test=g.test_step, delay_ratio=g.ratio,
+        test_accuracy_at_fit=value_at(step, m["test_accuracy"], g.train_step),
+        final_test_accuracy=m["test_accuracy"][:, -1],
+        final_train_accuracy=m["train_accuracy"][:, -1],
+        test_half_step=first_step_reaching(step, m["test_accuracy"], 0.5),
+        concentration_half_step=(rise_step(step, conc, 0.5) if conc is not None
+                                 else np.full(len(g.train_step), np.nan)),
+        weight_norm_at_fit=value_at(step, m["weight_norm"], g.train_step),
+        weight_norm_at_grok=value_at(step, m["weight_norm"], g.test_step),
+        final_weight_norm=m["weight_norm"][:, -1],
+    )
+
+
+def ensemble_tables(step, curves, seeds: int, threshold: float = 0.99
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """An ensemble's logged curves as tidy tables, its K members ordered (replicate, seed)
+    (member i is seed i mod ``seeds`` of replicate i div ``seeds``).
+
+    Args:
+      step: (T,) logged steps; curves: name -> (K, T) logged curves (as for
+        :func:`grok_summary`); seeds: members per replicate; threshold: as for
+        :func:`grok_summary`.
+
+    Returns:
+      (curves, summary): the curves long — columns ``replicate``, ``seed``, ``step`` and one
+      per curve, K·T rows — and one row per net with its ``replicate``, ``seed`` and
+      :func:`grok_summary`.
+    """
+    m = {name: np.asarray(v) for name, v in curves.items()}
+    k, t = next(iter(m.values())).shape
+    rep, seed = np.arange(k) // seeds, np.arange(k) % seeds
+    long = pd.DataFrame(dict(replicate=np.repeat(rep, t), seed=np.repeat(seed, t),
+                             step=np.tile(np.asarray(step), k),
+                             **{name: v.reshape(-1) for name, v in m.items()}))
+    summary = pd.DataFrame(dict(replicate=rep, seed=seed, **grok_summary(step, m, threshold)))
+    return long, summary
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,6 +323,23 @@ def coverage_mask(energy, coverage: float) -> np.ndarray:
     return np.concatenate([np.zeros(mask.shape[:-1] + (1,), bool), mask], axis=-1)
 
 
+def unit_energy(u, v) -> jax.Array:
+    """Fourier energy of each hidden unit of Gromov's MLP f(a, b) = Wᵀφ(U[a] + V[b]): unit n's
+    input weights over the tokens, [U[:, n], V[:, n]], as an embedding of Z_p
+    (:func:`frequency_energy`), so e_{n,k} = Σ_{rows r of frequency k} (⟨B_r, U_{:,n}⟩² +
+    ⟨B_r, V_{:,n}⟩²) (Gromov 2023, arXiv:2301.02679: each unit one cosine).
+
+    Args:
+      u, v: (..., p, N) first-layer weights (leading axes, e.g. ensemble members, are kept).
+        Jittable.
+
+    Returns:
+      (..., N, ⌊p/2⌋ + 1) energies; :func:`unit_concentration` of it is c.
+    """
+    u, v = jnp.asarray(u), jnp.asarray(v)
+    return frequency_energy(jnp.stack([jnp.swapaxes(u, -1, -2), jnp.swapaxes(v, -1, -2)], -1))
+
+
 # ---------------------------------------------------------------------------------------------
 # Restricted and excluded losses (functions of a table of logits over all pairs)
 # ---------------------------------------------------------------------------------------------
@@ -333,6 +438,114 @@ def masked_cross_entropy(logits, labels, where) -> jax.Array:
     return jnp.sum(nll * w) / jnp.sum(w)
 
 
+def table_losses(logits, labels, train_mask, key_mask) -> dict[str, jax.Array]:
+    """Nanda et al.'s (2023, arXiv:2301.05217, §5.1) restricted loss — the cross-entropy of
+    :func:`restricted_logits` on every pair — and excluded loss — of :func:`excluded_logits`
+    on the training pairs.
+
+    Args:
+      logits: (p, p, C) table over every pair (a, b); labels: (p, p) ints; train_mask: (p, p)
+        bool, the training pairs; key_mask: (⌊p/2⌋ + 1,) bool, the key frequencies. Jittable.
+    """
+    p = logits.shape[0]
+    return dict(
+        restricted_loss=masked_cross_entropy(restricted_logits(logits, key_mask), labels,
+                                             jnp.ones((p, p), bool)),
+        excluded_loss=masked_cross_entropy(excluded_logits(logits, key_mask), labels,
+                                           train_mask),
+    )
+
+
+def member_data(p: int, op: str, fraction: float, keys: Sequence, with_table: bool = False
+                ) -> dict[str, jax.Array]:
+    """One split of the table of ``op`` on Z_p per key (:func:`nntheory.data.modular_arithmetic`;
+    Power et al. 2022, §2), stacked on a leading member axis. The same key gives the same
+    permutation of the table, so splits of one key at growing fractions are nested.
+
+    With ``with_table`` (an operation defined on the whole p × p grid, e.g. "+") the grid
+    rides along for the restricted/excluded losses (:func:`mlp_progress`,
+    :func:`transformer_progress`): ``x_all`` (K, p², 2), ``y_all`` (K, p²) and
+    ``train_mask`` (K, p²), true on each member's training cells.
+    """
+    ds = [data.modular_arithmetic(p, op, fraction, k) for k in keys]
+    d = {f: np.stack([np.asarray(getattr(x, f)) for x in ds]) for f in data.Dataset._fields}
+    if with_table:
+        x_all, y_all = (np.asarray(v) for v in data.modular_table(p, op))
+        k = len(ds)
+        d["train_mask"] = np.zeros((k, p * p), bool)
+        for i in range(k):
+            d["train_mask"][i, d["x_train"][i, :, 0] * p + d["x_train"][i, :, 1]] = True
+        d["x_all"] = np.broadcast_to(x_all, (k, *x_all.shape))
+        d["y_all"] = np.broadcast_to(y_all, (k, *y_all.shape))
+    return {name: jnp.asarray(v) for name, v in d.items()}
+
+
+def _net_table_losses(net: Net, p: int, params, d, key_mask) -> dict[str, jax.Array]:
+    logits = net.apply(params, d["x_all"]).reshape(p, p, -1)
+    return table_losses(logits, d["y_all"].reshape(p, p), d["train_mask"].reshape(p, p),
+                        key_mask)
+
+
+def mlp_progress(net: Net, p: int, top_k: int) -> Callable[[Any, dict], dict]:
+    """Progress measures of Gromov's MLP (params ``U``, ``V``, ``W``), as ``extra_metrics`` of
+    :func:`nntheory.train.fit_ensemble` (jittable, per member): the weight norm
+    (:func:`global_norm`), the units' Fourier concentration (:func:`unit_concentration` of
+    :func:`unit_energy`), the embedding's global top-k fraction (:func:`top_k_fraction` of the
+    units' summed energy) and, where the data carries the table (:func:`member_data` with
+    ``with_table``), the restricted/excluded losses over *all* frequencies — Gromov's MLP
+    uses every frequency, so its key set is all of them and the restricted logits are the
+    part of the table that depends on a + b only (Nanda et al. 2023, §5.1)."""
+    all_freqs = jnp.ones(n_frequencies(p), bool)
+
+    def measures(params, d):
+        units = unit_energy(params["U"], params["V"])
+        out = dict(weight_norm=global_norm(params), unit_concentration=unit_concentration(units),
+                   embedding_topk=top_k_fraction(jnp.sum(units, axis=0), top_k))
+        if "x_all" in d:
+            out.update(_net_table_losses(net, p, params, d, all_freqs))
+        return out
+
+    return measures
+
+
+def transformer_progress(net: Net, p: int, top_k: int) -> Callable[[Any, dict], dict]:
+    """Progress measures of Nanda et al.'s one-layer transformer (2023, §5), as
+    ``extra_metrics`` (jittable, per member): the weight norm, the global top-k fraction of
+    the token embedding W_E (the "=" row excluded) and the restricted/excluded losses on the
+    key frequencies ``key_mask`` carried in the data (:func:`logit_key_frequencies`)."""
+
+    def measures(params, d):
+        return dict(weight_norm=global_norm(params),
+                    embedding_topk=top_k_fraction(frequency_energy(params["W_E"][:p]), top_k),
+                    **_net_table_losses(net, p, params, d, d["key_mask"]))
+
+    return measures
+
+
+def logit_key_frequencies(net: Net, p: int, params, x_all, coverage: float) -> np.ndarray:
+    """The key frequencies of each member's logits: the fewest frequencies holding
+    ``coverage`` of the a+b part of its logit table (:func:`sum_frequency_energy`,
+    :func:`coverage_mask`; Nanda et al. 2023, §4.1 find 5 at p = 113).
+
+    Args:
+      params: stacked parameters (K members); x_all: (K, p², 2) the whole table per member.
+
+    Returns:
+      (K, ⌊p/2⌋ + 1) bool masks.
+    """
+    energy = jax.jit(jax.vmap(lambda q, x: sum_frequency_energy(
+        net.apply(q, x).reshape(p, p, p))))(params, x_all)
+    return coverage_mask(energy, coverage)
+
+
+def rerun_difference(a, b) -> np.ndarray:
+    """Per member, the largest |a − b| between two logged curves (K, T) of runs meant to
+    coincide; +∞ where only one of them is NaN somewhere (one diverged, the other not)."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    same_nan = np.all(np.isnan(a) == np.isnan(b), axis=1)
+    return np.where(same_nan, np.abs(np.nan_to_num(a) - np.nan_to_num(b)).max(axis=1), np.inf)
+
+
 # ---------------------------------------------------------------------------------------------
 # Weight norm
 # ---------------------------------------------------------------------------------------------
@@ -365,6 +578,23 @@ def unit_concentration(energy) -> jax.Array:
     return jnp.sum(top, axis=-1) / jnp.sum(energy, axis=(-2, -1))
 
 
+def unit_shares(energy) -> np.ndarray:
+    """Each unit's share of its energy per frequency, the units sorted by their strongest
+    non-constant frequency and, within one frequency, by that share (largest first): the
+    picture of Gromov's solution (2023, arXiv:2301.02679), one frequency per unit.
+
+    Args:
+      energy: (N, n_freq) per-unit energies (:func:`unit_energy` of one net).
+
+    Returns:
+      (N, n_freq) shares, rows summing to 1, in the sorted order.
+    """
+    e = np.asarray(energy, np.float64)
+    share = e / e.sum(axis=1, keepdims=True)
+    dom = np.argmax(e[:, 1:], axis=1) + 1
+    return share[np.lexsort((-share[np.arange(len(dom)), dom], dom))]
+
+
 # ---------------------------------------------------------------------------------------------
 # Summaries over seeds and sweeps
 # ---------------------------------------------------------------------------------------------
@@ -382,16 +612,32 @@ def censored_median(values, axis=-1) -> np.ndarray:
     return np.median(censored(values), axis=axis)
 
 
+def finite_median(values) -> float:
+    """Median over the finite values (e.g. the nets that reached both steps of a ratio); NaN
+    if there are none."""
+    v = np.asarray(values, np.float64)
+    v = v[np.isfinite(v)]
+    return float(np.median(v)) if len(v) else float("nan")
+
+
 def rank_correlation(x, y) -> float:
     """Spearman's ρ: the Pearson correlation of the (average) ranks of x and y. Infinite
-    values rank last (ties among them share a rank). ±1 means a strictly monotone relation;
-    NaN when either argument is constant."""
+    values rank last (ties among them share a rank). ±1 means a strictly monotone relation,
+    and is returned exactly (the sums are taken in integers: doubled average ranks are
+    integers), so that a claim "ρ ≤ −1" is not failed by rounding; NaN when either argument
+    is constant."""
     from scipy.stats import rankdata
 
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
     if x.shape != y.shape or x.ndim != 1 or len(x) < 2:
         raise ValueError("rank_correlation takes two 1-D arrays of the same length >= 2")
-    rx, ry = rankdata(x), rankdata(y)
-    if np.ptp(rx) == 0 or np.ptp(ry) == 0:
+    n = len(x)
+    rx, ry = ([int(round(2 * r)) for r in rankdata(v)] for v in (x, y))
+    dx, dy = [n * r - sum(rx) for r in rx], [n * r - sum(ry) for r in ry]
+    sxy = sum(a * b for a, b in zip(dx, dy, strict=True))
+    sxx, syy = sum(a * a for a in dx), sum(b * b for b in dy)
+    if sxx == 0 or syy == 0:
         return float("nan")
-    return float(np.corrcoef(rx, ry)[0, 1])
+    if sxy * sxy == sxx * syy:
+        return float(np.sign(sxy))
+    return sxy / math.sqrt(sxx * syy)

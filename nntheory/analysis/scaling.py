@@ -406,6 +406,13 @@ def fit_chinchilla(n, d, loss, *, delta: float = 1e-3, init_grid=None, weights=N
 PARAMS = ("E", "A", "B", "alpha", "beta", "a", "b")
 
 
+def params_to_theta(p) -> np.ndarray:
+    """E, A, B, α, β (a mapping or DataFrame of scalars or columns) → θ = (log A, log B,
+    log E, α, β), shape (…, 5): the inverse of :func:`theta_to_params`."""
+    cols = [np.log(p["A"]), np.log(p["B"]), np.log(p["E"]), p["alpha"], p["beta"]]
+    return np.stack([np.asarray(c, np.float64) for c in cols], axis=-1)
+
+
 def theta_to_params(theta) -> dict[str, np.ndarray]:
     """θ (…, 5) → E, A, B, α, β and the compute-optimal exponents a, b (Hoffmann Eq. 4)."""
     theta = np.asarray(theta, np.float64)
@@ -421,6 +428,21 @@ def percentile_interval(samples, level: float = 0.95, axis: int = 0) -> np.ndarr
         raise ValueError(f"level must be in (0, 1), got {level!r}")
     tail = 100 * (1 - level) / 2
     return np.percentile(np.asarray(samples, np.float64), [tail, 100 - tail], axis=axis)
+
+
+def interval_summary(samples, level: float = 0.95, finite: bool = False) -> dict[str, float]:
+    """For each ``name: values`` of ``samples``, ``{name}_lo`` and ``{name}_hi`` (the
+    :func:`percentile_interval`) and ``{name}_se`` (the bootstrap standard error, the sample
+    standard deviation; Efron & Tibshirani 1993, §6.2); ``finite`` drops non-finite values
+    first. NaN from fewer than two values."""
+    out = {}
+    for name, v in samples.items():
+        v = np.asarray(v, np.float64).ravel()
+        v = v[np.isfinite(v)] if finite else v
+        lo, hi, se = ((*percentile_interval(v, level), np.std(v, ddof=1)) if v.size > 1
+                      else (np.nan,) * 3)
+        out.update({f"{name}_lo": float(lo), f"{name}_hi": float(hi), f"{name}_se": float(se)})
+    return out
 
 
 @dataclasses.dataclass(frozen=True)
@@ -449,6 +471,20 @@ class ChinchillaBootstrap:
 
     def std(self, name: str) -> float:
         return float(np.std(self.params[name], ddof=1))
+
+
+def resample_means(key: jax.Array, samples, n_resamples: int) -> np.ndarray:
+    """Bootstrap of a mean over the leading axis: ``n_resamples`` draws of S rows of
+    ``samples`` (S, …) with replacement, each averaged (NaN ignored; NaN where a resample
+    drew NaN only); shape (R, …).
+    Resampling the seeds of a sweep gives the seed-to-seed uncertainty of its seed-mean curve
+    (Efron & Tibshirani 1993, §6)."""
+    samples = np.asarray(samples, np.float64)
+    S = samples.shape[0]
+    drawn = samples[np.asarray(jax.random.randint(key, (n_resamples, S), 0, S))]
+    count = (~np.isnan(drawn)).sum(1)
+    with np.errstate(invalid="ignore"):  # a resample of NaN rows only: NaN
+        return np.where(count > 0, np.nansum(drawn, axis=1) / count, np.nan)
 
 
 def resample_counts(key: jax.Array, n_points: int, n_resamples: int) -> np.ndarray:
@@ -647,6 +683,24 @@ def fit_power_law(x, y, *, irreducible: bool = True, delta: float | None = None,
 # ---------------------------------------------------------------------------------------------
 
 
+def isoflop_budgets(n, d, min_points: int, count: int) -> np.ndarray:
+    """``count`` log-spaced budgets C = 6ND over the span where at least ``min_points`` model
+    sizes N have D = C/(6N) inside the trained data sizes [min d, max d] (so that every
+    IsoFLOP profile has enough points for a parabola); empty where no budget has.
+
+    References: Hoffmann et al. 2022 (arXiv:2203.15556), §3.2 (IsoFLOP profiles).
+    """
+    n, d = np.asarray(n, np.float64).ravel(), np.asarray(d, np.float64).ravel()
+    lo, hi = np.log(6 * n.min() * d.min()), np.log(6 * n.max() * d.max())
+    cand = np.exp(np.linspace(lo, hi, 400))
+    dn = cand[:, None] / (6 * n[None, :])
+    inside = (dn >= d.min() * (1 - 1e-9)) & (dn <= d.max() * (1 + 1e-9))
+    ok = cand[inside.sum(1) >= min_points]
+    if ok.size == 0:
+        return ok
+    return np.exp(np.linspace(np.log(ok.min()), np.log(ok.max()), count))
+
+
 def isoflop_profiles(n, d, loss, budgets) -> np.ndarray:
     """Loss along IsoFLOP lines C = 6ND of a grid of runs: for each budget C and model size
     Nᵢ, log L interpolated linearly in log D at D = C/(6Nᵢ) along that model's runs; NaN where
@@ -765,3 +819,81 @@ def isoflop_fit(n, d, loss, budgets) -> IsoFlopFit:
     a, _ = loglog_slope(budgets, n_opt)
     b, _ = loglog_slope(budgets, d_opt)
     return IsoFlopFit(budgets, prof, n_opt, d_opt, a, b)
+
+
+# ---------------------------------------------------------------------------------------------
+# Laws of a grid of runs (model sizes × data sizes × seeds), with bootstraps
+# ---------------------------------------------------------------------------------------------
+
+#: Parametric-fit starts for a grid of runs: a 432-row subgrid of Hoffmann et al.'s grid
+#: (a, b ∈ {0, 10, 20}, e ∈ {−1, 0, 1}, α, β ∈ {0.5, 1, 1.5, 2}), before the shift to the loss
+#: scale (see :func:`start_grid`).
+GRID_LAWS_STARTS = dict(a=(0.0, 10.0, 20.0), b=(0.0, 10.0, 20.0), e=(-1.0, 0.0, 1.0),
+                        alpha=(0.5, 1.0, 1.5, 2.0), beta=(0.5, 1.0, 1.5, 2.0))
+
+
+@dataclasses.dataclass(frozen=True)
+class GridLaws:
+    """Scaling laws fitted to a grid of runs and their bootstrap samples.
+
+    Attributes:
+      power_law: L = E + A N^−α through the seed-mean loss at the largest D.
+      parametric: L(N, D) = E + A/N^α + B/D^β through the seed-mean loss of every cell
+        (approach 3).
+      isoflop: IsoFLOP profiles and minima of the seed-mean loss (approach 2).
+      seed_alpha: (R,) α of the power law refitted to R resamples of the seeds.
+      seed_isoflop: approach 2 on the same seed resamples (``a``, ``b`` of shape (R,)).
+      cell_bootstrap: the parametric law refitted to R resamples of the cells.
+    """
+
+    power_law: PowerLawFit
+    parametric: ChinchillaFit
+    isoflop: IsoFlopFit
+    seed_alpha: np.ndarray
+    seed_isoflop: IsoFlopFit
+    cell_bootstrap: ChinchillaBootstrap
+
+
+def fit_grid_laws(n, d, losses, key: jax.Array, *, n_resamples: int = 128, n_starts: int = 4,
+                  min_points: int = 4, n_budgets: int = 9, delta: float = 1e-3,
+                  iters_f32: int = 200, iters_f64: int = 15, boot_iters_f32: int = 200,
+                  boot_iters_f64: int = 10) -> GridLaws:
+    """Kaplan et al.'s power law in N, Hoffmann et al.'s approaches 3 and 2, with bootstraps, on
+    the early-stopped losses of a grid of runs ``losses`` (seeds, nN, nD) at model sizes ``n``
+    and data sizes ``d`` (increasing); NaN entries (diverged runs) are left out of the means.
+
+    * power law in N at the largest D (:func:`fit_power_law`); its seed-resample refits start at
+      the fit and at its best grid start (least squares is smooth there);
+    * the parametric law on the cells (:func:`fit_chinchilla`) from :data:`GRID_LAWS_STARTS`
+      shifted by log min L to this loss scale, its cell bootstrap
+      (:func:`bootstrap_chinchilla`) from the ``n_starts`` best starts;
+    * IsoFLOP minima (:func:`isoflop_fit`) at ``n_budgets`` budgets with ``min_points`` model
+      sizes on the line (:func:`isoflop_budgets`), on the mean and on each seed resample.
+
+    Seeds are resampled ``n_resamples`` times with replacement (:func:`resample_means`), cells
+    ``n_resamples`` times too; ``key`` draws both.
+
+    References: Kaplan et al. 2020 (arXiv:2001.08361), Eq. (1.1); Hoffmann et al. 2022
+    (arXiv:2203.15556), §3.2–3.3; Efron & Tibshirani 1993, §6.
+    """
+    n, d = np.asarray(n, np.float64).ravel(), np.asarray(d, np.float64).ravel()
+    losses = np.asarray(losses, np.float64)
+    if losses.ndim != 3 or losses.shape[1:] != (n.size, d.size):
+        raise ValueError(f"losses must be (seeds, {n.size}, {d.size}), got {losses.shape}")
+    k_seed, k_cell = jax.random.split(key)
+    mean = np.nanmean(losses, axis=0)
+    boot_mean = resample_means(k_seed, losses, n_resamples)  # (R, nN, nD)
+    pl = fit_power_law(n, mean[:, -1])
+    pl_b = fit_power_law(n, boot_mean[:, :, -1],
+                         init=np.concatenate([pl.solution[None], pl.best_inits(1)]))
+    shift = float(np.log(np.nanmin(mean)))
+    grid = start_grid(**GRID_LAWS_STARTS) + np.array([shift, shift, shift, 0.0, 0.0])
+    nn, dd = (v.ravel() for v in np.meshgrid(n, d, indexing="ij"))
+    fit = fit_chinchilla(nn, dd, mean.ravel(), init_grid=grid, delta=delta,
+                         iters_f32=iters_f32, iters_f64=iters_f64)
+    boot = bootstrap_chinchilla(nn, dd, mean.ravel(), k_cell, n_resamples=n_resamples,
+                                starts=fit.best_starts(n_starts), delta=delta,
+                                iters_f32=boot_iters_f32, iters_f64=boot_iters_f64)
+    budgets = isoflop_budgets(n, d, min_points, n_budgets)
+    return GridLaws(pl, fit, isoflop_fit(n, d, mean, budgets), np.asarray(pl_b.alpha),
+                    isoflop_fit(n, d, boot_mean, budgets), boot)
