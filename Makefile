@@ -58,14 +58,18 @@ $(STAMPS)/%.$(PROFILE).$(SEED_TAG): studies/%.py $(LIB)
 	$(NT) run $* --profile $(PROFILE) $(SEED_ARGS)
 	@touch $@
 
-reports/%/index.html: $(STAMPS)/%.$(PROFILE).$(SEED_TAG) $(REPORT_LIB)
+# reports/<study>/ shows one (profile, seeds) at a time: its stamp is the only report stamp of
+# the study, so switching profiles (or seeds) and back rebuilds the report.
+$(STAMPS)/%.$(PROFILE).$(SEED_TAG).report: $(STAMPS)/%.$(PROFILE).$(SEED_TAG) $(REPORT_LIB)
 	$(NT) report $* --profile $(PROFILE) $(SEED_ARGS)
+	@rm -f $(STAMPS)/$*.*.report
+	@touch $@
 
 # Stamps are named as prerequisites (not left intermediate) so make never deletes them.
-$(STUDIES): %: $(STAMPS)/%.$(PROFILE).$(SEED_TAG) reports/%/index.html
+$(STUDIES): %: $(STAMPS)/%.$(PROFILE).$(SEED_TAG) $(STAMPS)/%.$(PROFILE).$(SEED_TAG).report
 
 # (each `nntheory report STUDY` also rewrites reports/index.html)
-quick: $(STUDIES:%=$(STAMPS)/%.$(PROFILE).$(SEED_TAG)) $(STUDIES:%=reports/%/index.html)
+quick: $(STUDIES:%=$(STAMPS)/%.$(PROFILE).$(SEED_TAG)) $(STUDIES:%=$(STAMPS)/%.$(PROFILE).$(SEED_TAG).report)
 	@echo "reports: reports/index.html"
 
 reports:

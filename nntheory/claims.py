@@ -83,8 +83,16 @@ class Claim:
         if (self.op == "between") != isinstance(self.expected, tuple):
             raise ValueError(
                 f"claim {self.id}: 'between' needs a (low, high) pair, the others a number")
-        if not self.tolerance >= 0:
-            raise ValueError(f"claim {self.id}: tolerance must be >= 0, got {self.tolerance!r}")
+        if not (self.tolerance >= 0 and math.isfinite(self.tolerance)):
+            raise ValueError(f"claim {self.id}: tolerance must be finite and >= 0, got "
+                             f"{self.tolerance!r}")
+        values = self.expected if self.op == "between" else (self.expected,)
+        if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
+            raise ValueError(f"claim {self.id}: expected must be finite numbers, got "
+                             f"{self.expected!r}")
+        if self.op == "between" and not self.expected[0] <= self.expected[1]:
+            raise ValueError(f"claim {self.id}: 'between' needs low <= high, got "
+                             f"{self.expected!r}")
         if self.kind not in KINDS:
             raise ValueError(f"claim {self.id}: kind must be one of {', '.join(KINDS)}, "
                              f"got {self.kind!r}")
@@ -147,7 +155,8 @@ class Judgement:
     ``median``, ``low`` and ``high`` summarise the metric over replicates (``low``–``high``:
     min–max below :data:`INTERVAL_FROM` replicates, else the 2.5–97.5 % percentiles);
     ``margin`` is the claim's margin at the median (:meth:`Claim.margin`), in the metric's
-    units; ``measured`` lists the per-replicate values in seed order.
+    units; ``measured`` lists the per-replicate values in seed order. A replicate whose value
+    is NaN fails and is left out of the summaries; ±∞ are kept (in JSON as ``"inf"``).
     """
 
     claim: Claim
@@ -177,19 +186,24 @@ class Judgement:
         a = self._finite()
         return float(np.median(a)) if a.size else math.nan
 
-    @property
-    def low(self) -> float:
+    def _bound(self, q: float) -> float:
+        """The q-quantile of the measured values (an order statistic, never an interpolation,
+        so infinite values stay infinite) from :data:`INTERVAL_FROM` replicates; below that the
+        min (q < ½) or max."""
         a = self._finite()
         if not a.size:
             return math.nan
-        return float(np.percentile(a, 2.5) if a.size >= INTERVAL_FROM else a.min())
+        if a.size >= INTERVAL_FROM:
+            return float(np.quantile(a, q, method="inverted_cdf"))
+        return float(a.min() if q < 0.5 else a.max())
+
+    @property
+    def low(self) -> float:
+        return self._bound(0.025)
 
     @property
     def high(self) -> float:
-        a = self._finite()
-        if not a.size:
-            return math.nan
-        return float(np.percentile(a, 97.5) if a.size >= INTERVAL_FROM else a.max())
+        return self._bound(0.975)
 
     @property
     def range_kind(self) -> str:
@@ -217,9 +231,14 @@ class Judgement:
         )
 
 
-def _num(x: float) -> float | None:
-    """JSON has no NaN: a missing number is null."""
-    return None if x is None or math.isnan(x) else float(x)
+def _num(x: float) -> float | str | None:
+    """A number for JSON, which has neither NaN nor infinity: NaN is null, ±∞ the strings
+    ``"inf"`` and ``"-inf"``."""
+    if x is None or math.isnan(x):
+        return None
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return float(x)
 
 
 def judge(claims: Sequence[Claim], seeds: Sequence[int],

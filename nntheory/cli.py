@@ -2,8 +2,10 @@
 
 Bad input (unknown study, profile or field, a value of the wrong type, malformed TOML or
 seeds, a missing file, corrupt stored results) prints one line on stderr naming the problem and
-exits with status 2, writing nothing. ``claims`` exits 1 when a published claim does not hold.
-Set ``NNTHEORY_DEBUG=1`` to see the traceback instead.
+exits with status 2, writing nothing. An exception in a study's own code (a sweep point, its
+metrics, its figures) prints one line naming the study, sweep and point and exits with status
+3. ``claims`` exits 1 when a published claim does not hold. Set ``NNTHEORY_DEBUG=1`` to see the
+traceback instead.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from nntheory import devices, interrupt
 
 EXIT_CLAIM_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_STUDY_FAILED = 3
 EXIT_INTERRUPTED = 130
 
 EPILOG = """examples:
@@ -163,40 +166,75 @@ def _evidence(study, args):
     return cfg, load(study, cfg, seeds, root=args.results_dir, profile=args.profile)
 
 
-def _cmd_claims(args) -> int:
-    from nntheory.claims import VERDICT_RULE, headline, judge
-    from nntheory.report.ledger import ledger_json
-    from nntheory.runner import stale_seeds
+def _overrides(study, args, cfg) -> dict:
+    """The fields where ``cfg`` differs from its profile (from --set and --config)."""
+    from nntheory.config import config_identity
+
+    base = config_identity(study.PROFILES[args.profile])
+    return {k: v for k, v in config_identity(cfg).items() if base.get(k) != v}
+
+
+def _each_study(args, judge_one, missing_is_error: bool) -> tuple[list, int]:
+    """``judge_one(study)`` for the named study (its errors propagate: one line, exit 2 or 3),
+    or for every study, where one without results, or broken, is named on stderr and
+    skipped; returns the outputs and the exit status the skips call for (a study without
+    results calls for exit 2 only if ``missing_is_error``)."""
+    from nntheory.runner import StudyError
+    from nntheory.store import MissingResult, StoreError
     from nntheory.study import get_study, study_names
 
-    names = [args.study] if args.study else study_names()
-    failing, payloads = 0, []
-    for name in names:
-        study = get_study(name)
+    if args.study:
+        return [judge_one(get_study(args.study))], 0
+    outputs, status = [], 0
+    for name in study_names():
+        try:
+            outputs.append(judge_one(get_study(name)))
+        except MissingResult as e:
+            print(f"{name}: skipped: {e}", file=sys.stderr)
+            status = max(status, EXIT_BAD_INPUT if missing_is_error else 0)
+        except (StoreError, StudyError, ImportError, TypeError, ValueError) as e:
+            print(f"{name}: skipped: {' '.join(str(e).split())}", file=sys.stderr)
+            status = max(status, EXIT_STUDY_FAILED if isinstance(e, StudyError)
+                         else EXIT_BAD_INPUT)
+    return outputs, status
+
+
+def _cmd_claims(args) -> int:
+    from nntheory.claims import VERDICT_RULE, headline, judge
+    from nntheory.config import config_hash
+    from nntheory.report.ledger import ledger_json
+    from nntheory.runner import stale_seeds
+
+    def claims_of(study):
         cfg, ev = _evidence(study, args)
         judgements = judge(study.CLAIMS, ev.seeds, ev.metrics.to_dict("records"))
         stale = stale_seeds(study, ev)
         payload = ledger_json(study.name, args.profile, ev.seeds, judgements, stale)
-        payloads.append(payload)
-        failing += sum(j.verdict != "holds" for j in judgements if j.claim.kind == "claim")
-        if args.json:
-            continue
-        print(f"{study.name} ({args.profile}, seeds {','.join(map(str, ev.seeds))}): "
-              f"{headline(judgements)}")
-        for kind in ("claim", "check"):
-            for j in (j for j in judgements if j.claim.kind == kind):
-                print(f"  {j.verdict.upper():7s} {kind:5s} {j.claim.id}: {j.passes}/"
-                      f"{j.replicates} pass; median {_g(j.median)} [{_g(j.low)}, {_g(j.high)}]"
-                      f", expected {j.claim.expected_text}, margin {_g(j.margin)}")
-        if stale:
-            print(f"  note: seeds {','.join(map(str, stale))} were computed by other code; "
-                  f"`nntheory run {study.name}` recomputes them")
+        payload.update(config_hash=config_hash(study.name, cfg),
+                       overrides=_overrides(study, args, cfg))
+        if not args.json:
+            print(f"{study.name} ({args.profile}, seeds {','.join(map(str, ev.seeds))}): "
+                  f"{headline(judgements)}")
+            for kind in ("claim", "check"):
+                for j in (j for j in judgements if j.claim.kind == kind):
+                    print(f"  {j.verdict.upper():7s} {kind:5s} {j.claim.id}: {j.passes}/"
+                          f"{j.replicates} pass; median {_g(j.median)} [{_g(j.low)}, "
+                          f"{_g(j.high)}], expected {j.claim.expected_text}, margin "
+                          f"{_g(j.margin)}")
+            if stale:
+                print(f"  note: seeds {','.join(map(str, stale))} were computed by other code; "
+                      f"`nntheory run {study.name}` recomputes them")
+        return payload, sum(j.verdict != "holds" for j in judgements if j.claim.kind == "claim")
+
+    outputs, status = _each_study(args, claims_of, missing_is_error=True)
+    failing = sum(n for _, n in outputs)
     if args.json:
-        out = payloads[0] if args.study else dict(studies=payloads)
-        print(json.dumps(out, indent=1, allow_nan=False))
+        payloads = [p for p, _ in outputs]
+        print(json.dumps(payloads[0] if args.study else dict(studies=payloads), indent=1,
+                         allow_nan=False))
     else:
         print(f"verdict rule: {VERDICT_RULE}")
-    return EXIT_CLAIM_FAILED if failing else 0
+    return status or (EXIT_CLAIM_FAILED if failing else 0)
 
 
 def _g(x) -> str:
@@ -205,25 +243,19 @@ def _g(x) -> str:
 
 def _cmd_report(args) -> int:
     from nntheory.report.render import render_index, render_study
-    from nntheory.store import MissingResult
-    from nntheory.study import get_study, study_names
+    from nntheory.study import study_names
 
-    names = [args.study] if args.study else study_names()
-    for name in names:
-        study = get_study(name)
-        try:
-            cfg, ev = _evidence(study, args)
-        except MissingResult as e:
-            if args.study:
-                raise
-            print(f"{name}: skipped ({e})", file=sys.stderr)
-            continue
-        paths = render_study(study, cfg, ev, args.profile, args.reports_dir)
-        print(f"{name}: {paths['html']} {paths['pdf']}")
+    def report_of(study):
+        cfg, ev = _evidence(study, args)
+        paths = render_study(study, cfg, ev, args.profile, args.reports_dir,
+                             overrides=_overrides(study, args, cfg))
+        print(f"{study.name}: {paths['html']} {paths['pdf']}")
+
+    _, status = _each_study(args, report_of, missing_is_error=False)
     all_names = study_names()
     index = render_index(all_names, {n: _title(n) for n in all_names}, args.reports_dir)
     print(f"index: {index}")
-    return 0
+    return status
 
 
 def _title(name: str) -> str:
@@ -271,9 +303,17 @@ def main(argv: list[str] | None = None) -> int:
                 return EXIT_INTERRUPTED
         return status
     except KeyboardInterrupt:
-        print("nntheory: interrupted; nothing was published (a rerun resumes from the last "
-              "completed sweep point)", file=sys.stderr)
+        print("nntheory: interrupted; replicates not yet published resume from their last "
+              "completed sweep point", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except RuntimeError as e:
+        from nntheory.runner import StudyError
+
+        if debug or not isinstance(e, StudyError):
+            raise
+        print(f"nntheory: study failed: {' '.join(str(e).split())} (NNTHEORY_DEBUG=1 shows "
+              "the traceback)", file=sys.stderr)
+        return EXIT_STUDY_FAILED
     except (ValueError, TypeError, ImportError, OSError) as e:
         if debug:
             raise

@@ -24,6 +24,7 @@ how many others there are, so the config hash leaves it out.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -139,13 +140,23 @@ class StudyConfig:
         default=5, metadata=integer | within(1, MAX_REPLICATES))
 
     def __post_init__(self):
+        hints = _hints(type(self))
         for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name in hints:  # 1 and 1.0 are one config (and one hash) for a float field
+                value = coerce(f.name, hints[f.name], value)
+                object.__setattr__(self, f.name, value)
             for r in f.metadata.get(RULES, ()):
-                r.check(f.name, getattr(self, f.name))
+                r.check(f.name, value)
         self.validate()
 
     def validate(self) -> None:
         """Rules tying several fields together (override; raise ValueError)."""
+
+
+@functools.cache
+def _hints(cls) -> dict:
+    return typing.get_type_hints(cls)
 
 
 def field(default, rules: Rules | None = None):
@@ -254,7 +265,7 @@ def override(cfg, overrides: Mapping[str, Any]):
       TypeError: a value of the wrong type.
     """
     fields = {f.name: f for f in dataclasses.fields(cfg)}
-    hints = typing.get_type_hints(type(cfg))
+    hints = _hints(type(cfg))
     new = {}
     for name, value in overrides.items():
         if name not in fields:

@@ -4,15 +4,14 @@ A study declares its sweeps (:class:`nntheory.study.Sweep`: a point function and
 this module does the rest, once for every study:
 
 * **replicates** — master seeds s₁, s₂, …; each redraws everything random in the study;
-* **keys** — replicate s, sweep w and point p get ``fold_in(fold_in(PRNGKey(s), crc(w)),
-  crc(p))``, so a point's key depends on its own parameters only (adding a grid value leaves
-  every other point's numbers as they were); a sweep's ``setup`` gets its own key per replicate;
-* **batched replicates** — a ``batched`` sweep computes every replicate of a point as one
-  program (its replicates are more members of one vmapped ensemble, chunked like any ensemble
-  under ``NNTHEORY_MEMORY_BUDGET``). The group is the replicates one run computes (recorded
-  as ``replicate_group`` in each replicate's meta.json); the same command gives the same
-  numbers to the bit, resumed or not, while a replicate computed in another group may differ
-  in float32 rounding, as with another device count;
+* **keys** — one per (replicate, sweep, point), depending on the point's own parameters only
+  (:mod:`nntheory.keys`); a sweep's ``setup`` gets its own key per replicate;
+* **batched replicates** — a ``batched`` sweep computes the replicates of a point as one
+  program: they become more members of one vmapped ensemble, chunked like any ensemble under
+  ``NNTHEORY_MEMORY_BUDGET``. The program always holds a whole block of
+  :data:`REPLICATE_BLOCK` consecutive master seeds (b·B … b·B + B − 1) in fixed slots, asked
+  for or not, so a replicate's numbers never depend on which other replicates a command asked
+  for, nor on resuming: same config and seed, same numbers (on one machine and device count);
 * **checkpoints** — each (replicate, point) is written as it completes; a killed run resumes
   at the next point; points written by other code are recomputed (:mod:`nntheory.provenance`);
 * **hosts** — unit i of the run belongs to process i mod count; each computes its own units
@@ -22,15 +21,16 @@ this module does the rest, once for every study:
   bootstrap of it) gets them, per replicate, as ``tables=``.
 
 Stored replicates are reused when their code fingerprint is current and recomputed otherwise.
+An exception raised by a study's own code is re-raised as :class:`StudyError`, naming the
+study, the sweep and the point.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
-import math
 import os
+import re
 import shutil
 import sys
 import time
@@ -43,11 +43,30 @@ import pandas as pd
 
 from nntheory import checkpoint, files, interrupt, store
 from nntheory.config import MAX_REPLICATES, config_hash
+from nntheory.keys import point_id, point_key, setup_key
 from nntheory.provenance import code_fingerprint, make_meta
 from nntheory.study import Evidence, Results, Rows, Study
 
 #: the largest master seed (PRNGKey takes 32-bit seeds; kept signed for portability)
 MAX_SEED = 2**31 - 1
+#: master seeds b·B … b·B + B − 1 form one block of a batched sweep
+REPLICATE_BLOCK = 5
+
+
+class StudyError(RuntimeError):
+    """A study's own code (a sweep point, a setup, metrics, figures) raised an exception."""
+
+
+@contextlib.contextmanager
+def blame(where: str):
+    """Re-raise an exception of study code as :class:`StudyError` naming ``where``
+    (KeyboardInterrupt passes through)."""
+    try:
+        yield
+    except StudyError:
+        raise
+    except Exception as e:
+        raise StudyError(f"{where}: {type(e).__name__}: {e}") from e
 
 
 # ---------------------------------------------------------------------------------------------
@@ -70,6 +89,9 @@ def check_seeds(seeds) -> tuple[int, ...]:
     return tuple(int(s) for s in seeds)
 
 
+_ITEM = re.compile(r"([0-9]+)(?:-([0-9]+))?")
+
+
 def parse_seeds(spec: str) -> tuple[int, ...]:
     """``"9001-9005"`` (an inclusive range) or ``"1,3,5"`` (a list; items may be ranges).
 
@@ -81,19 +103,15 @@ def parse_seeds(spec: str) -> tuple[int, ...]:
     seeds: list[int] = []
     for item in text.split(","):
         item = item.strip()
-        lo, sep, hi = item.partition("-")
-        try:
-            a = int(lo)
-            b = int(hi) if sep else a
-        except ValueError:
-            raise ValueError(f"--seeds: {item!r} is not a seed or a range a-b of "
-                             "non-negative integers") from None
-        if lo.strip() == "" or a < 0 or b < 0:
+        m = _ITEM.fullmatch(item)
+        if m is None:
             raise ValueError(f"--seeds: {item!r} is not a seed or a range a-b of "
                              "non-negative integers")
+        a = int(m.group(1))
+        b = int(m.group(2)) if m.group(2) is not None else a
         if b < a:
             raise ValueError(f"--seeds: range {item!r} runs backwards")
-        if b - a + 1 > MAX_REPLICATES or len(seeds) + b - a + 1 > MAX_REPLICATES:
+        if len(seeds) + b - a + 1 > MAX_REPLICATES:
             raise ValueError(f"--seeds {spec!r} asks for more than the maximum of "
                              f"{MAX_REPLICATES} replicates")
         seeds.extend(range(a, b + 1))
@@ -105,34 +123,10 @@ def default_seeds(cfg) -> tuple[int, ...]:
     return tuple(range(cfg.replicates))
 
 
-# ---------------------------------------------------------------------------------------------
-# Keys
-# ---------------------------------------------------------------------------------------------
-
-
-def _crc(text: str) -> int:
-    return zlib.crc32(text.encode()) & 0x7FFFFFFF
-
-
-def point_id(params: dict) -> str:
-    """The canonical text of a point's parameters (names its checkpoint, derives its key)."""
-    return json.dumps(params, sort_keys=True, default=str)
-
-
-def point_key(seed: int, sweep: str, params: dict):
-    """The PRNG key of one (replicate, sweep, point)."""
-    import jax
-
-    k = jax.random.fold_in(jax.random.PRNGKey(seed), _crc(sweep))
-    return jax.random.fold_in(k, _crc(point_id(params)))
-
-
-def setup_key(seed: int, sweep: str):
-    """The PRNG key of a sweep's ``setup`` in one replicate."""
-    import jax
-
-    k = jax.random.fold_in(jax.random.PRNGKey(seed), _crc(sweep))
-    return jax.random.fold_in(k, _crc("setup"))
+def block(seed: int) -> tuple[int, ...]:
+    """The block of master seeds a batched sweep computes ``seed`` with."""
+    first = seed - seed % REPLICATE_BLOCK
+    return tuple(range(first, first + REPLICATE_BLOCK))
 
 
 def _stack(keys):
@@ -150,14 +144,13 @@ def _frames(out, sweep: str, params: dict) -> tuple[dict[str, pd.DataFrame], dic
     """A point's return value as ``({table: DataFrame}, {array: ndarray})``, its parameters
     added as leading columns where missing."""
     tables, arrays = (out.tables, dict(out.arrays)) if isinstance(out, Rows) else (out, {})
-    if tables is None:
+    if tables is None or (isinstance(tables, dict) and not tables):
         tables = {}
     elif isinstance(tables, pd.DataFrame):
         tables = {sweep: tables}
     elif isinstance(tables, list):
         tables = {sweep: pd.DataFrame(tables)}
-    elif isinstance(tables, dict) and tables and all(
-            isinstance(v, pd.DataFrame) for v in tables.values()):
+    elif isinstance(tables, dict) and all(isinstance(v, pd.DataFrame) for v in tables.values()):
         tables = dict(tables)
     elif isinstance(tables, dict):
         tables = {sweep: pd.DataFrame([tables])}
@@ -173,24 +166,19 @@ def _frames(out, sweep: str, params: dict) -> tuple[dict[str, pd.DataFrame], dic
     return tables, {k: np.asarray(v) for k, v in arrays.items()}
 
 
-def _split(tables, arrays, n: int, sweep: str) -> list[tuple[dict, dict]]:
-    """A batched point's output, one (tables, arrays) per replicate."""
-    parts = []
-    for i in range(n):
-        t = {}
-        for name, df in tables.items():
-            if "replicate" not in df.columns:
-                raise ValueError(f"batched sweep {sweep}: table {name} has no 'replicate' "
-                                 "column")
-            t[name] = df[df["replicate"] == i].drop(columns="replicate").reset_index(drop=True)
-        a = {}
-        for k, v in arrays.items():
-            if v.ndim == 0 or v.shape[0] != n:
-                raise ValueError(f"batched sweep {sweep}: array {k} has no leading replicate "
-                                 f"axis of length {n}")
-            a[k] = v[i]
-        parts.append((t, a))
-    return parts
+def _split(tables, arrays, slots: list[int], sweep: str) -> list[tuple[dict, dict]]:
+    """A batched point's output for the given slots of its block, one (tables, arrays) each."""
+    n = REPLICATE_BLOCK
+    for name, df in tables.items():
+        if "replicate" not in df.columns:
+            raise ValueError(f"batched sweep {sweep}: table {name} has no 'replicate' column")
+    for k, v in arrays.items():
+        if v.ndim == 0 or v.shape[0] != n:
+            raise ValueError(f"batched sweep {sweep}: array {k} has no leading replicate axis "
+                             f"of length {n}")
+    return [({name: df[df["replicate"] == i].drop(columns="replicate").reset_index(drop=True)
+              for name, df in tables.items()},
+             {k: v[i] for k, v in arrays.items()}) for i in slots]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,17 +238,29 @@ def _duration(s: float) -> str:
 
 @dataclasses.dataclass
 class _Tally:
-    resumed: int = 0
-    computed: int = 0
+    computed: int = 0  # units this process computed
+    resumed: int = 0  # read back from an earlier, interrupted run
+    from_peers: int = 0  # computed by another cooperating process
     seconds: float = 0.0
+
+
+def check_sweeps(study: Study) -> None:
+    """Reject sweep declarations the runner cannot honour (TypeError naming the sweep)."""
+    for name, sw in study.SWEEPS.items():
+        if not sw.random and (sw.batched or sw.setup is not None):
+            raise TypeError(f"study {study.name}: sweep {name} is deterministic "
+                            "(random=False), so it takes no setup and is not batched")
 
 
 def _units(study: Study, cfg, seeds):
     """The run's units of work in order: (sweep name, sweep, params, seeds it serves)."""
     for sname, sweep in study.SWEEPS.items():
         for params in sweep.points(cfg):
-            if sweep.batched or not sweep.random:
+            if not sweep.random:
                 yield sname, sweep, params, tuple(seeds)
+            elif sweep.batched:
+                for b in dict.fromkeys(block(s) for s in seeds):
+                    yield sname, sweep, params, tuple(s for s in seeds if s in b)
             else:
                 for s in seeds:
                     yield sname, sweep, params, (s,)
@@ -268,19 +268,23 @@ def _units(study: Study, cfg, seeds):
 
 def compute(study: Study, cfg, seeds, *, ckpt: _Checkpoints | None = None,
             process: tuple[int, int] = (0, 1), progress: Progress | None = None,
-            wait_timeout_s: float = 24 * 3600.0) -> tuple[dict[int, Results], dict[int, _Tally]]:
+            wait_timeout_s: float | None = None) -> tuple[dict[int, Results], dict[int, _Tally]]:
     """Compute every sweep of ``study`` for the replicates ``seeds``; return each replicate's
-    results and its checkpoint tally. Scripts call it directly (nothing is stored)."""
+    results and its tally. Scripts call it directly (nothing is stored)."""
     seeds = check_seeds(seeds)
+    check_sweeps(study)
     index, count = process
     if not 0 <= index < count:
         raise ValueError(f"process index {index} is not in [0, {count})")
+    if wait_timeout_s is None:
+        wait_timeout_s = float(os.environ.get("NNTHEORY_WAIT_TIMEOUT", 24 * 3600))
     ckpt = ckpt or _Checkpoints(None, study.name, "", "", enabled=False)
     units = list(_units(study, cfg, seeds))
     progress = progress or Progress(study.name, len(units), enabled=False)
     tables: dict[int, dict[str, list]] = {s: defaultdict(list) for s in seeds}
     arrays: dict[int, dict] = {s: {} for s in seeds}
     tally = {s: _Tally() for s in seeds}
+    random_tables: set[str] = set()
     setups: dict = {}
 
     def needed(sname, sweep, seed) -> dict[str, pd.DataFrame]:
@@ -289,42 +293,50 @@ def compute(study: Study, cfg, seeds, *, ckpt: _Checkpoints | None = None,
             if not tables[seed].get(t):
                 raise ValueError(f"sweep {sname} needs table {t!r}, which no earlier sweep "
                                  "made")
+            if not sweep.random and t in random_tables:
+                raise ValueError(f"sweep {sname} is deterministic but needs table {t!r} of a "
+                                 "random sweep")
             out[t] = pd.concat(tables[seed][t], ignore_index=True)
         return out
 
-    def inputs_for(sname, sweep, group) -> dict:
-        """The point's ``data=`` (the sweep's setup) and ``tables=`` (earlier sweeps' tables)
-        for the replicates ``group`` (all of them for a batched sweep, else one)."""
-        out = {}
-        if sweep.needs:
-            out["tables"] = ([needed(sname, sweep, s) for s in group] if sweep.batched
-                             else needed(sname, sweep, group[0]))
-        if sweep.setup is None:
-            return out
-        if sweep.batched:
-            key = (sname, group)
-            if key not in setups:
-                setups[key] = sweep.setup(cfg, _stack(setup_key(s, sname) for s in group))
-        else:
-            key = (sname, group[0])
-            if key not in setups:
-                setups[key] = sweep.setup(cfg, setup_key(group[0], sname))
-        return dict(out, data=setups[key])
+    def setup_for(sname, sweep, slots: tuple[int, ...]):
+        key = (sname, slots)
+        if key not in setups:
+            with blame(f"{study.name}: sweep {sname}: setup"):
+                if sweep.batched:
+                    setups[key] = sweep.setup(cfg, _stack(setup_key(s, sname) for s in slots))
+                else:
+                    setups[key] = sweep.setup(cfg, setup_key(slots[0], sname))
+        return setups[key]
 
     def run_point(sname, sweep, params, missing) -> dict[int, tuple[dict, dict]]:
+        where = f"{study.name}: sweep {sname}: point {_label(params)}"
         if not sweep.random:  # one computation serves every replicate
-            out = sweep.point(cfg, point_key(0, sname, params), **inputs_for(
-                sname, sweep, (missing[0],)), **params)
+            kw = dict(tables=needed(sname, sweep, missing[0])) if sweep.needs else {}
+            with blame(where):
+                out = sweep.point(cfg, point_key(0, sname, params), **kw, **params)
             t, a = _frames(out, sname, params)
             return {s: (t, a) for s in missing}
-        if sweep.batched:
-            keys = _stack(point_key(s, sname, params) for s in missing)
-            out = sweep.point(cfg, keys, **inputs_for(sname, sweep, missing), **params)
+        if sweep.batched:  # the whole block, in fixed slots; keep the replicates asked for
+            slots = block(missing[0])
+            kw = {}
+            if sweep.needs:  # slots not asked for get a stand-in (their output is dropped)
+                kw["tables"] = [needed(sname, sweep, s if s in missing else missing[0])
+                                for s in slots]
+            if sweep.setup is not None:
+                kw["data"] = setup_for(sname, sweep, slots)
+            with blame(where):
+                out = sweep.point(cfg, _stack(point_key(s, sname, params) for s in slots),
+                                  **kw, **params)
             t, a = _frames(out, sname, params)
-            return dict(zip(missing, _split(t, a, len(missing), sname), strict=True))
+            parts = _split(t, a, [slots.index(s) for s in missing], sname)
+            return dict(zip(missing, parts, strict=True))
         (s,) = missing
-        out = sweep.point(cfg, point_key(s, sname, params), **inputs_for(sname, sweep, missing),
-                          **params)
+        kw = dict(tables=needed(sname, sweep, s)) if sweep.needs else {}
+        if sweep.setup is not None:
+            kw["data"] = setup_for(sname, sweep, (s,))
+        with blame(where):
+            out = sweep.point(cfg, point_key(s, sname, params), **kw, **params)
         return {s: _frames(out, sname, params)}
 
     for i, (sname, sweep, params, group) in enumerate(units):
@@ -332,22 +344,20 @@ def compute(study: Study, cfg, seeds, *, ckpt: _Checkpoints | None = None,
         name = f"{sname}-{point_id(params)}"
         got = {s: ckpt.read(s, name) for s in group}
         missing = tuple(s for s in group if got[s] is None)
-        if missing and sweep.batched and sweep.random:
-            # the whole group again: a replicate's numbers come from one program shape, so a
-            # resumed run equals an uninterrupted one to the bit
-            missing = group
         what = f"{sname} {_label(params)}" + (f" seed {group[0]}" if len(group) == 1 else "")
-        fresh: tuple[int, ...] = ()
-        if missing and i % count != index:  # another process computes it: wait for its files
+        mine = i % count == index
+        if missing and not mine:  # another process computes it: wait for its files
             deadline = time.monotonic() + wait_timeout_s
             while missing:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"no checkpoint of {name} from process {i % count} "
-                                       f"after {wait_timeout_s} s")
+                                       f"after {wait_timeout_s:.0f} s")
                 time.sleep(0.2)
                 for s in missing:
                     got[s] = ckpt.read(s, name)
                 missing = tuple(s for s in group if got[s] is None)
+            for s in group:
+                tally[s].from_peers += 1
             progress.step(what, None)
         elif missing:
             t0 = time.perf_counter()
@@ -358,16 +368,20 @@ def compute(study: Study, cfg, seeds, *, ckpt: _Checkpoints | None = None,
                 got[s] = new[s]
                 tally[s].computed += 1
                 tally[s].seconds += dt / len(missing)
-            fresh = missing
+            for s in group:
+                if s not in missing:
+                    tally[s].resumed += 1
             progress.step(what, dt)
         else:
+            for s in group:
+                tally[s].resumed += 1
             progress.step(what, None)
         for s in group:
-            if s not in fresh:
-                tally[s].resumed += 1
             t, a = got[s]
             for tname, df in t.items():
                 tables[s][tname].append(df)
+                if sweep.random:
+                    random_tables.add(tname)
             clash = set(a) & set(arrays[s])
             if clash:
                 raise ValueError(f"sweep {sname}: arrays {sorted(clash)} returned by two points")
@@ -405,9 +419,24 @@ def stored_state(root, study: Study, cfg, seed: int, fingerprint: str) -> str:
         meta = store.read_meta(root, study.name, cfg, seed)
     except store.MissingResult:
         return "missing"
-    except store.StoreError as e:
-        return "stale" if "older nntheory" in str(e) else "corrupt"
+    except store.OldLayout:
+        return "stale"
+    except store.StoreError:
+        return "corrupt"
     return "current" if meta.get("code_fingerprint") == fingerprint else "stale"
+
+
+def _distributed() -> bool:
+    import jax
+
+    return jax.process_count() > 1
+
+
+def _barrier(name: str) -> None:
+    """Every process of a ``jax.distributed`` job reaches this point before any goes on."""
+    from jax.experimental import multihost_utils
+
+    multihost_utils.sync_global_devices(name)
 
 
 def run(study: Study, cfg, seeds, *, root: str | Path = "results", profile: str | None = None,
@@ -424,6 +453,7 @@ def run(study: Study, cfg, seeds, *, root: str | Path = "results", profile: str 
     import jax
 
     seeds = check_seeds(seeds)
+    check_sweeps(study)
     if process is None:
         process = (jax.process_index(), jax.process_count())
     h = config_hash(study.name, cfg)
@@ -439,9 +469,11 @@ def run(study: Study, cfg, seeds, *, root: str | Path = "results", profile: str 
         if bad and not force:
             store.load(root, study.name, cfg, bad[0])  # raises the precise StoreError
         todo = tuple(s for s in seeds if force or state[s] != "current")
-        if force and not cooperating:
+        if force and process[0] == 0:
             for s in todo:
                 shutil.rmtree(store.partial_dir(root, study.name, h, s), ignore_errors=True)
+        if cooperating and _distributed():
+            _barrier(f"nntheory-start-{study.name}-{h}")
         paths: dict[int, Path | None] = {}
         metas: dict[int, dict] = {}
         for s in seeds:
@@ -456,28 +488,36 @@ def run(study: Study, cfg, seeds, *, root: str | Path = "results", profile: str 
             batched = any(sw.batched for sw in study.SWEEPS.values())
             for s in todo:
                 meta = make_meta(study.name, profile, cfg, s, tally[s].seconds, fp)
-                meta["checkpoints"] = dict(resumed=tally[s].resumed, computed=tally[s].computed)
+                meta["checkpoints"] = dict(computed=tally[s].computed, resumed=tally[s].resumed,
+                                           from_peers=tally[s].from_peers)
                 if batched:
-                    meta["replicate_group"] = list(todo)
+                    meta["replicate_block"] = list(block(s))
                 if cooperating:
                     meta["processes"] = process[1]
                 metas[s] = meta
                 if process[0] == 0:
                     paths[s] = store.save(root, results[s], meta)
+                    if not cooperating:  # published: its checkpoints have served
+                        shutil.rmtree(store.partial_dir(root, study.name, h, s),
+                                      ignore_errors=True)
                 else:
                     paths[s] = None
-            _finish_partials(root, study.name, h, todo, process)
+            if cooperating:
+                _finish_partials(root, study.name, h, todo, process)
     return RunOutcome(seeds, tuple(s for s in seeds if s not in todo), todo,
                       tuple(s for s in todo if state[s] == "stale"), paths, metas)
 
 
-def _finish_partials(root, study: str, h: str, seeds, process, timeout_s: float = 24 * 3600):
-    """Remove the checkpoints once published; with several processes, once every process has
-    read every point it needs (each leaves a ``.done-<index>`` marker)."""
+def _finish_partials(root, study: str, h: str, seeds, process) -> None:
+    """Remove the checkpoints once every cooperating process has read every point it needs:
+    behind a barrier under ``jax.distributed``; otherwise (processes started by hand, as in the
+    tests) when each of them has left a ``.done-<index>`` marker."""
     index, count = process
-    if count == 1:
-        for s in seeds:
-            shutil.rmtree(store.partial_dir(root, study, h, s), ignore_errors=True)
+    if _distributed():
+        _barrier(f"nntheory-done-{study}-{h}")
+        if index == 0:
+            for s in seeds:
+                shutil.rmtree(store.partial_dir(root, study, h, s), ignore_errors=True)
         return
     if index != 0:
         for s in seeds:
@@ -485,7 +525,7 @@ def _finish_partials(root, study: str, h: str, seeds, process, timeout_s: float 
             d.mkdir(parents=True, exist_ok=True)
             files.write_bytes(d / f".done-{index}", b"")
         return
-    deadline = time.monotonic() + timeout_s
+    deadline = time.monotonic() + float(os.environ.get("NNTHEORY_WAIT_TIMEOUT", 24 * 3600))
     for s in seeds:
         d = store.partial_dir(root, study, h, s)
         while not all((d / f".done-{i}").exists() for i in range(1, count)):
@@ -507,6 +547,7 @@ def load(study: Study, cfg, seeds, *, root: str | Path = "results",
     Raises:
       MissingResult: some replicates are not stored (all of them are named).
       StoreError: a stored replicate is damaged or of an older layout.
+      StudyError: the study's ``metrics`` raised.
     """
     seeds = check_seeds(seeds)
     per_seed, metas, missing = {}, {}, []
@@ -523,7 +564,10 @@ def load(study: Study, cfg, seeds, *, root: str | Path = "results",
             f"no results for {study.name} (config {h}) at seed{'s' if len(missing) > 1 else ''} "
             f"{listed} of {len(seeds)} asked for: run `nntheory run {study.name}{prof} "
             f"--seeds {listed}` first")
-    rows = [dict(replicate=s, **study.metrics(per_seed[s], cfg)) for s in seeds]
+    rows = []
+    for s in seeds:
+        with blame(f"{study.name}: metrics of seed {s}"):
+            rows.append(dict(replicate=s, **study.metrics(per_seed[s], cfg)))
     return Evidence(seeds, per_seed, pd.DataFrame(rows), metas)
 
 
@@ -531,10 +575,3 @@ def stale_seeds(study: Study, ev: Evidence) -> list[int]:
     """Replicates whose tables were computed by other code than the current one."""
     fp = code_fingerprint(study.module)
     return [s for s in ev.seeds if ev.metas[s].get("code_fingerprint") != fp]
-
-
-def metric_values(ev: Evidence, key: str) -> np.ndarray:
-    """One metric over the replicates (NaN where a replicate lacks it)."""
-    if key not in ev.metrics.columns:
-        return np.full(len(ev.seeds), math.nan)
-    return ev.metrics[key].to_numpy(float)

@@ -43,6 +43,11 @@ class MissingResult(StoreError):
     """No stored result for a (study, config, seed)."""
 
 
+class OldLayout(StoreError):
+    """A stored result written by an earlier layout of the store (``nntheory run``
+    recomputes it)."""
+
+
 def config_dir(root: str | Path, study: str, cfg_hash: str) -> Path:
     return Path(root) / study / cfg_hash
 
@@ -128,7 +133,7 @@ def read_meta(root: str | Path, study: str, cfg, seed: int) -> dict:
         raise StoreError(
             f"corrupt results in {d}: meta.json is missing or not valid JSON") from None
     if meta.get("format") != FORMAT:
-        raise StoreError(f"results in {d} were stored by an older nntheory (layout "
+        raise OldLayout(f"results in {d} were stored by an older nntheory (layout "
                          f"{meta.get('format', 1)}, now {FORMAT}): rerun with --force")
     if meta.get("config_hash") != h or meta.get("config") != config_identity(cfg):
         raise StoreError(f"results in {d} belong to another config (meta.json does not match)")

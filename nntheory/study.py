@@ -276,4 +276,9 @@ def get_study(name: str) -> Study:
     ids = [c.id for c in module.CLAIMS]
     if len(set(ids)) != len(ids):
         raise TypeError(f"study {name} has duplicate claim ids")
+    for profile, least in MIN_REPLICATES.items():
+        cfg = module.PROFILES.get(profile)
+        if cfg is not None and cfg.replicates < least:
+            raise TypeError(f"study {name}: profile {profile} judges its claims over "
+                            f"{cfg.replicates} replicates; it needs at least {least}")
     return Study(name, module)

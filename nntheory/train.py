@@ -54,6 +54,7 @@ OPTIMIZERS: dict[str, Callable[..., optax.GradientTransformation]] = {
 
 
 SCHEDULES = ("constant", "cosine")
+DEFAULT_LEARNING_RATE = 1e-3  # of an optimizer given by name, when none is given
 
 
 def make_optimizer(
@@ -204,7 +205,7 @@ def _program(net: Net, optimizer, loss: str, log_every: int, batch_size: int | N
             step=jnp.zeros((), jnp.int32),
             diverged_step=jnp.full((), -1, jnp.int32),
             key=key,
-            rate=jnp.asarray(rate, jnp.float32),
+            rate=jnp.asarray(rate),
         )
 
     def one_step(state, data):
@@ -215,7 +216,7 @@ def _program(net: Net, optimizer, loss: str, log_every: int, batch_size: int | N
             x, y = x[idx], y[idx]
         loss_value, grads = jax.value_and_grad(objective)(state["params"], x, y)
         updates, opt_state = optimizer.update(grads, state["opt_state"], state["params"])
-        updates = jax.tree_util.tree_map(lambda u: state["rate"] * u, updates)
+        updates = jax.tree_util.tree_map(lambda u: state["rate"].astype(u.dtype) * u, updates)
         params = optax.apply_updates(state["params"], updates)
         running = state["diverged_step"] < 0
         ok = jnp.isfinite(loss_value) & _all_finite(grads) & _all_finite(params) & running
@@ -319,7 +320,7 @@ def fit(
     data,
     *,
     optimizer: str | optax.GradientTransformation = "adam",
-    learning_rate: float = 1e-3,
+    learning_rate: float | None = None,
     schedule: str = "constant",
     steps: int = 1000,
     log_every: int = 100,
@@ -382,20 +383,26 @@ def _rates(optimizer, learning_rate, members: int | None) -> np.ndarray:
     Raises:
       ValueError: a rate that is not positive and finite, or not one per member.
     """
+    dtype = jnp.result_type(float)  # float32, or float64 under jax_enable_x64
     if not isinstance(optimizer, str):
-        return np.ones(() if members is None else (members,), np.float32)
-    try:
-        lr = np.asarray(learning_rate, np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"learning_rate must be a number, got {learning_rate!r}") from None
-    if lr.dtype.kind not in "fiu" or not (np.all(lr > 0) and np.all(np.isfinite(lr))):
+        if learning_rate is not None:
+            raise ValueError("learning_rate only applies to an optimizer given by name (an optax "
+                             "optimizer carries its own rate)")
+        return np.ones(() if members is None else (members,), dtype)
+    if learning_rate is None:
+        learning_rate = DEFAULT_LEARNING_RATE
+    lr = np.asarray(learning_rate)
+    if lr.dtype.kind not in "fiu":
+        raise ValueError(f"learning_rate must be a number, got {learning_rate!r}")
+    lr = lr.astype(np.float64)
+    if not (np.all(lr > 0) and np.all(np.isfinite(lr))):
         raise ValueError(f"learning_rate must be positive and finite, got {learning_rate!r}")
     if lr.ndim == 0:
-        return (lr if members is None else np.full((members,), lr)).astype(np.float32)
+        return (lr if members is None else np.full((members,), lr)).astype(dtype)
     if members is None or lr.shape != (members,):
         raise ValueError(f"learning_rate must be a number{' or one per member' if members else ''}"
                          f", got shape {lr.shape}")
-    return lr.astype(np.float32)
+    return lr.astype(dtype)
 
 
 @functools.lru_cache(maxsize=64)
@@ -471,7 +478,7 @@ def fit_ensemble(
     *,
     member_data: bool = False,
     optimizer: str | optax.GradientTransformation = "adam",
-    learning_rate: float | np.ndarray = 1e-3,
+    learning_rate: float | np.ndarray | None = None,
     schedule: str = "constant",
     steps: int = 1000,
     log_every: int = 100,
@@ -489,8 +496,9 @@ def fit_ensemble(
       params: a pytree whose leaves have a leading member axis K (see :func:`init_ensemble`).
       data: as for :func:`fit`; shared by all members, or with a leading K axis on every array
         when ``member_data=True`` (K targets, K noisy label sets, …).
-      learning_rate: one rate, or (K,) rates, one per member (for an optimiser given by name;
-        rates are data, so every rate shares one compiled program).
+      learning_rate: one rate, or (K,) rates, one per member (for an optimiser given by name,
+        default :data:`DEFAULT_LEARNING_RATE`; an optax object carries its own rate). Rates are
+        data, so every rate shares one compiled program.
       keys: (K, 2) keys for minibatch sampling; defaults to ``fold_in(PRNGKey(0), k)``.
       extra_metrics: as for :func:`fit`, evaluated per member.
       chunk_size: members per vmapped call; by default as many as fit

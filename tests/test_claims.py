@@ -192,8 +192,8 @@ def test_judgement_range_is_an_interval_from_ten_replicates():
     values = np.linspace(0.0, 1.0, 21)
     j = claims.judge([claim("<=", 2.0)], list(range(21)), [{"m": v} for v in values])[0]
     assert j.range_kind == "95 % interval"
-    assert j.low == pytest.approx(np.percentile(values, 2.5))
-    assert j.high == pytest.approx(np.percentile(values, 97.5))
+    assert j.low == np.quantile(values, 0.025, method="inverted_cdf") == values[0]
+    assert j.high == np.quantile(values, 0.975, method="inverted_cdf") == values[-1]
 
 
 def test_nan_replicates_fail_and_do_not_enter_the_median():
@@ -209,3 +209,30 @@ def test_headline_counts_claims_not_checks():
     assert claims.headline(js) == "1 of 2 published claims hold, 0 fragile, 1 fails; 1 of 1 " \
         "checks hold"
     assert claims.tally(js, "check") == dict(holds=1, fragile=0, fails=0, total=1)
+
+
+def test_infinite_values_survive_json_and_the_interval():
+    import json
+
+    c = claim("<=", 1.0)
+    for n in (5, 10):
+        values = [0.1] * (n - 1) + [math.inf]
+        j = claims.judge([c], list(range(n)), [{"m": v} for v in values])[0]
+        d = j.as_dict()
+        assert d["high"] == "inf" and d["low"] == 0.1 and j.passes == n - 1
+        json.dumps(d, allow_nan=False)
+
+
+@pytest.mark.parametrize("n,kind", [(9, "min–max"), (10, "95 % interval")])
+def test_the_interval_starts_at_ten_replicates(n, kind):
+    j = claims.judge([claim("<=", 1.0)], list(range(n)), [{"m": v} for v in range(n)])[0]
+    assert j.range_kind == kind
+    if n < 10:
+        assert (j.low, j.high) == (0.0, n - 1.0)
+
+
+@pytest.mark.parametrize("expected,tol", [(math.inf, 0.0), ((2.0, 1.0), 0.0), (1.0, math.inf)])
+def test_claims_reject_infinite_or_reversed_thresholds(expected, tol):
+    op = "between" if isinstance(expected, tuple) else "<="
+    with pytest.raises(ValueError, match="claim c1"):
+        Claim("c1", "s", "src", "m", op, expected, tol)

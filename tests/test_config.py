@@ -282,3 +282,12 @@ def test_rules_accept_valid_values_and_survive_replace():
     assert dataclasses.replace(r, rate=0.25).rate == 0.25
     with pytest.raises(ValueError, match="rate"):
         dataclasses.replace(r, rate=-0.25)
+
+
+def test_a_number_is_one_config_however_it_is_spelled():
+    a, b = Cfg(lr=1), Cfg(lr=1.0)
+    assert a == b and isinstance(a.lr, float)
+    assert study.config_hash("s", a) == study.config_hash("s", b)
+    assert study.override(Cfg(lr=0.5), {"lr": 1}) == Cfg(lr=1.0)
+    with pytest.raises(TypeError, match="steps"):
+        Cfg(steps=2.5)

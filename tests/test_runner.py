@@ -55,7 +55,8 @@ def test_parse_seeds(spec, seeds):
     ("5-2", ["backwards"]), ("a", ["'a'", "seed"]), ("-1", ["'-1'"]), ("", ["empty"]),
     ("1-100000", ["maximum", "1000"]), ("1,,2", ["''"]), ("1,1", ["repeat"]),
     ("2-a", ["'2-a'"]), ("1.5", ["'1.5'"]), ("0-1000", ["maximum"]),
-    ("99999999999", ["seed must be"]),
+    ("99999999999", ["seed must be"]), ("1_000", ["'1_000'"]), ("+5", ["'+5'"]),
+    ("\u0663", ["seed"]), ("0-1_0", ["'0-1_0'"]),
 ])
 def test_parse_seeds_rejects(spec, words):
     with pytest.raises(ValueError) as e:
@@ -97,9 +98,11 @@ def test_setup_is_computed_once_per_replicate_and_shared_by_its_points():
 
 
 def test_batched_replicates_equal_one_at_a_time():
+    """A batched point runs one program per block of five master seeds, whichever of them a
+    command asks for, so a replicate's numbers never depend on its company."""
     together, _ = runner.compute(TOY, cfg(), (0, 1, 2))
     calls = [c for c in toy_study.CALLS if c[0] == "batched"]
-    assert calls == [("batched", 0, 3), ("batched", 1, 3)]  # one program per point
+    assert calls == [("batched", 0, 5), ("batched", 1, 5)]  # one program per point
     for s in (0, 1, 2):
         alone, _ = runner.compute(TOY, cfg(), (s,))
         pd.testing.assert_frame_equal(together[s].tables["batched"], alone[s].tables["batched"])
@@ -130,8 +133,8 @@ def test_run_stores_each_replicate_and_reuses_it(tmp_path):
     again = runner.run(TOY, c, (0, 1, 2), root=tmp_path)
     assert again.reused == (0, 1) and again.computed == (2,)
     assert {c[0] for c in toy_study.CALLS} == {"draws", "batched", "exact"}
-    assert all(len(c) < 3 or c[2] == 1 for c in toy_study.CALLS)  # only seed 2 computed
-    assert again.metas[2]["replicate_group"] == [2]
+    assert [c[1] for c in toy_study.CALLS if c[0] == "draws"] == [0, 1, 2, 3]  # seed 2 only
+    assert again.metas[2]["replicate_block"] == [0, 1, 2, 3, 4]
 
 
 def test_replicates_do_not_change_the_config_hash():
@@ -174,7 +177,7 @@ def test_damaged_checkpoint_is_recomputed(tmp_path):
     toy_study.STOP_AFTER[0] = None
     toy_study.CALLS.clear()
     out = runner.run(TOY, c, (0,), root=tmp_path)
-    assert out.metas[0]["checkpoints"] == dict(resumed=1, computed=6)
+    assert out.metas[0]["checkpoints"] == dict(resumed=1, computed=6, from_peers=0)
 
 
 def test_checkpoints_and_results_of_other_code_are_recomputed(tmp_path, monkeypatch):
@@ -185,7 +188,7 @@ def test_checkpoints_and_results_of_other_code_are_recomputed(tmp_path, monkeypa
     toy_study.STOP_AFTER[0] = None
     monkeypatch.setattr(runner, "code_fingerprint", lambda module: "0123456789abcdef")
     out = runner.run(TOY, c, (0,), root=tmp_path)
-    assert out.metas[0]["checkpoints"] == dict(resumed=0, computed=7)
+    assert out.metas[0]["checkpoints"] == dict(resumed=0, computed=7, from_peers=0)
     monkeypatch.undo()
     again = runner.run(TOY, c, (0,), root=tmp_path)
     assert again.stale == (0,) and again.computed == (0,)  # stored by "other code"
@@ -198,6 +201,85 @@ def test_force_recomputes_and_discards_checkpoints(tmp_path):
     toy_study.CALLS.clear()
     out = runner.run(TOY, c, (0,), root=tmp_path, force=True)
     assert out.computed == (0,) and len(toy_study.CALLS) == 7
+    toy_study.STOP_AFTER[0] = 2  # an interrupted forced run leaves checkpoints …
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(TOY, c, (1,), root=tmp_path)
+    toy_study.STOP_AFTER[0] = None
+    toy_study.CALLS.clear()
+    out = runner.run(TOY, c, (1,), root=tmp_path, force=True)  # … which force ignores
+    assert out.metas[1]["checkpoints"]["resumed"] == 0 and len(toy_study.CALLS) == 7
+
+
+def test_a_killed_batched_point_resumes_to_the_same_numbers(tmp_path):
+    """A run of seeds 0-2 killed after the first batched point, resumed as seeds 0-1: every
+    replicate has the numbers of an uninterrupted run, whatever the company."""
+    c = cfg()
+    toy_study.STOP_AFTER[0] = 13  # 12 draw points, then the first batched point, then stop
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(TOY, c, (0, 1, 2), root=tmp_path)
+    toy_study.STOP_AFTER[0] = None
+    runner.run(TOY, c, (0, 1), root=tmp_path)
+    clean = runner.run(TOY, c, (0, 1, 2, 3), root=tmp_path / "clean")
+    for s in (0, 1):
+        a, _ = store.load(tmp_path, "toy", c, s)
+        b, _ = store.load(tmp_path / "clean", "toy", c, s)
+        pd.testing.assert_frame_equal(a.tables["batched"], b.tables["batched"])
+    assert clean.metas[3]["replicate_block"] == [0, 1, 2, 3, 4]
+
+
+def test_run_removes_what_a_killed_run_left(tmp_path):
+    c = cfg()
+    h = config_hash("toy", c)
+    junk = store.config_dir(tmp_path, "toy", h) / ".tmp-seed0-deadbeef"
+    junk.mkdir(parents=True)
+    runner.run(TOY, c, (0,), root=tmp_path)
+    assert not junk.exists()
+
+
+def test_deterministic_sweeps_take_no_setup_and_no_random_tables(monkeypatch):
+    from nntheory.study import Sweep
+
+    bad = dict(toy_study.SWEEPS, fixed=Sweep(toy_study.exact_point, setup=toy_study.shift,
+                                             random=False))
+    monkeypatch.setattr(toy_study, "SWEEPS", bad)
+    with pytest.raises(TypeError, match="fixed is deterministic"):
+        runner.compute(TOY, cfg(), (0,))
+    reads = dict(toy_study.SWEEPS, fixed=Sweep(lambda cfg, key, tables: dict(n=1),
+                                               needs=("draws",), random=False))
+    monkeypatch.setattr(toy_study, "SWEEPS", reads)
+    with pytest.raises(ValueError, match="deterministic but needs table 'draws'"):
+        runner.compute(TOY, cfg(), (0,))
+
+
+def test_a_failing_point_is_named(monkeypatch):
+    from nntheory.study import Sweep
+
+    def broken(cfg, key, *, i):
+        return np.ones(2) @ np.ones(3)
+
+    monkeypatch.setattr(toy_study, "SWEEPS", dict(bad=Sweep(broken, grid=lambda c: dict(i=[7]))))
+    with pytest.raises(runner.StudyError, match="toy: sweep bad: point i=7: ValueError"):
+        runner.compute(TOY, cfg(), (0,))
+
+
+def test_what_a_point_may_return():
+    """No rows from ``{}``, ``[]``, ``None`` or ``Rows(tables={})`` (never a row holding only
+    the parameters); one row from a dict; a row per dict of a list."""
+    from nntheory.study import Rows
+
+    for out, rows in (({}, 0), ([], 0), (None, 0), (Rows(tables={}), 0), ({"v": 1.0}, 1),
+                      ([{"v": 1.0}, {"v": 2.0}], 2)):
+        tables, _ = runner._frames(out, "s", dict(i=3))
+        assert sum(len(df) for df in tables.values()) == rows, out
+
+
+def test_point_ids_are_canonical():
+    from nntheory.keys import point_id
+
+    assert point_id(dict(w=np.int64(4), lr=np.float32(0.5))) == point_id(dict(lr=0.5, w=4))
+    assert point_id(dict(w=1)) != point_id(dict(w="1"))
+    with pytest.raises(TypeError, match="sweep parameter"):
+        point_id(dict(w=(1, 2)))
 
 
 def test_missing_replicates_are_named(tmp_path):
@@ -280,6 +362,8 @@ SOURCE = textwrap.dedent('''
     ("return SCALE * x", "return SCALE * x + 1", True),
     ("return dict(v=helper(i))", "return dict(v=helper(i), w=1)", True),
     ("import numpy as np", "import numpy as np\nimport scipy", True),
+    ("UNUSED = 3.0", "UNUSED = 3.0\njax.config.update('jax_enable_x64', True)", True),
+    ("SCALE = 2.0", "try:\n    SCALE = 2.0\nexcept ImportError:\n    SCALE = 1.0", True),
 ])
 def test_fingerprint_covers_what_computes_tables_and_nothing_else(old, new, changes):
     assert old in SOURCE
@@ -291,6 +375,26 @@ def test_fingerprint_covers_what_computes_tables_and_nothing_else(old, new, chan
 def test_fingerprint_is_stable():
     fp = provenance.code_fingerprint(toy_study)
     assert len(fp) == 16 and fp == provenance.code_fingerprint(toy_study)
+
+
+def test_a_try_block_constant_is_followed():
+    block = "try:\n    SCALE = 2.0\nexcept ImportError:\n    SCALE = 1.0"
+    src = SOURCE.replace("SCALE = 2.0", block)
+    changed = src.replace("SCALE = 1.0", "SCALE = 0.5")
+    assert provenance.study_code(src) != provenance.study_code(changed)
+
+
+def test_library_code_is_the_studys_import_closure():
+    """A study's fingerprint covers the library modules it imports (transitively) and the keys,
+    not the report, the store or modules it never imports."""
+    from nntheory.study import get_study
+
+    lib = provenance.library_code(get_study("universal_approximation").module)
+    names = {line for line in lib.splitlines() if line.startswith("nntheory")}
+    assert {"nntheory.train", "nntheory.nets", "nntheory.analysis.approximation",
+            "nntheory.keys", "nntheory.compat.neural_tangents"} <= names
+    assert not names & {"nntheory.report.plots", "nntheory.runner", "nntheory.store",
+                        "nntheory.analysis.grokking", "nntheory.kernels"}
 
 
 # --------------------------------------------------------------------------------------------

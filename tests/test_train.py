@@ -480,3 +480,12 @@ def test_one_rate_per_member_and_one_compilation():
 def test_bad_member_rates(rate, fragment):
     with pytest.raises(ValueError, match=fragment):
         train.fit_ensemble(NET, PARAMS, (X, Y), **dict(SMALL, learning_rate=rate))
+
+
+def test_an_optax_object_carries_its_own_rate():
+    with pytest.raises(ValueError, match="given by name"):
+        train.fit(NET, member(PARAMS, 0), (X, Y), optimizer=optax.sgd(0.1), learning_rate=0.1,
+                  steps=4, log_every=4)
+    with pytest.raises(ValueError, match="number"):
+        train.fit(NET, member(PARAMS, 0), (X, Y), optimizer="sgd", learning_rate="0.1",
+                  steps=4, log_every=4)

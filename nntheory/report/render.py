@@ -54,29 +54,39 @@ def _provenance(study: Study, ev: Evidence) -> dict:
         wall_time_s=round(sum(float(m.get("wall_time_s", 0.0)) for m in metas), 1),
         resumed=sum(m.get("checkpoints", {}).get("resumed", 0) for m in metas),
         computed=sum(m.get("checkpoints", {}).get("computed", 0) for m in metas),
-        device=first["device"],
-        versions=first["versions"],
-        replicate_group=first.get("replicate_group"),
+        devices=sorted({_device_text(m["device"]) for m in metas}),
+        versions=sorted({", ".join(f"{k} {v}" for k, v in m["versions"].items())
+                         for m in metas}),
+        replicate_blocks=sorted({tuple(m["replicate_block"]) for m in metas
+                                 if m.get("replicate_block")}),
+        from_peers=sum(m.get("checkpoints", {}).get("from_peers", 0) for m in metas),
     )
 
 
-def render_study(study: Study, cfg, ev: Evidence, profile: str | None,
-                 out_dir: str | Path) -> dict[str, Path]:
+def _device_text(d: dict) -> str:
+    return f"{d['platform']} · {d['kind']} × {d['count']} ({d['cores']} cores)"
+
+
+def render_study(study: Study, cfg, ev: Evidence, profile: str | None, out_dir: str | Path,
+                 overrides: dict | None = None) -> dict[str, Path]:
     """Write the study's report from its stored replicates (metrics and verdicts derived now);
-    return the paths written (html, pdf, claims)."""
+    return the paths written (html, pdf, claims). Everything is built before anything is
+    written, so a failure leaves the previous report whole."""
     from weasyprint import HTML
 
-    from nntheory.runner import stale_seeds
+    from nntheory.runner import blame, stale_seeds
 
+    overrides = overrides or {}
     judgements = judge(study.CLAIMS, ev.seeds, ev.metrics.to_dict("records"))
     stale = stale_seeds(study, ev)
     payload = ledger_json(study.name, profile, ev.seeds, judgements, stale)
-    out = Path(out_dir) / study.name
-    out.mkdir(parents=True, exist_ok=True)
+    payload.update(title=study.TITLE, config_hash=config_hash(study.name, cfg),
+                   overrides=overrides)
     set_theme()
-    figures = [(f, f.svg()) for f in study.figures(ev, cfg)]
-    for f, svg in figures:
-        atomic_write(out / f"fig-{f.name}.svg", svg)
+    with blame(f"{study.name}: figures"):
+        figures = [(f, f.svg()) for f in study.figures(ev, cfg)]
+    payload["n_figures"] = len(figures)
+    claims_json = json.dumps(payload, indent=1, allow_nan=False)
     equations = [
         dict(svg=equation_svg(tex), caption=caption)
         for tex, caption in getattr(study.module, "EQUATIONS", ())
@@ -87,6 +97,9 @@ def render_study(study: Study, cfg, ev: Evidence, profile: str | None,
         study=study.name,
         title=study.TITLE,
         profile=profile,
+        overrides=overrides,
+        set_args=" ".join(f"--set {k}={json.dumps(v).replace(' ', '')}"
+                          for k, v in overrides.items()),
         summary=getattr(study.module, "SUMMARY", "").strip().split("\n\n"),
         equations=equations,
         verdict_rule=VERDICT_RULE,
@@ -102,12 +115,14 @@ def render_study(study: Study, cfg, ev: Evidence, profile: str | None,
         references=getattr(study.module, "REFERENCES", ()),
         css=_ENV.loader.get_source(_ENV, "style.css")[0],
     )
-    atomic_write(out / "index.html", html)
+    out = Path(out_dir) / study.name
     pdf = HTML(string=html, base_url=str(out)).write_pdf()
+    out.mkdir(parents=True, exist_ok=True)
+    for f, svg in figures:
+        atomic_write(out / f"fig-{f.name}.svg", svg)
+    atomic_write(out / "index.html", html)
     atomic_write(out / "report.pdf", pdf)
-    payload.update(title=study.TITLE, config_hash=config_hash(study.name, cfg),
-                   n_figures=len(figures))
-    atomic_write(out / "claims.json", json.dumps(payload, indent=1, allow_nan=False))
+    atomic_write(out / "claims.json", claims_json)
     return dict(html=out / "index.html", pdf=out / "report.pdf", claims=out / "claims.json")
 
 
