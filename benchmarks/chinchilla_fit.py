@@ -11,11 +11,12 @@ log L), δ = 1e-3 (Hoffmann et al. Appendix D.2).
   the first call's time is reported too.
 * SciPy: ``scipy.optimize.minimize(method="L-BFGS-B")`` from each start in a Python loop,
   default tolerances, in two variants: the straightforward call (SciPy differences the NumPy
-  objective; the issue's 410 s reference loop used numerical gradients) and a stronger one
-  given the analytic NumPy gradient (``jac=True``). The bootstrap loops refit each resample from
-  the same 8 starts.
+  objective numerically; 410 s in this project's first measurement) and a stronger one given
+  the analytic NumPy gradient (``jac=True``). The bootstrap loops refit each resample from the
+  same 8 starts.
 
-Target (issue "Scaling-laws study"): ≥ 50× faster than the straightforward SciPy loop (grid fit +
+Target (set when the scaling-laws study was built): ≥ 50× faster than the straightforward
+SciPy loop (grid fit +
 bootstrap), with the same optimum (best objective within 1e-9, θ = (log A, log B, log E, α, β)
 within 1e-3); the speed-up over the analytic-gradient loop is reported beside it.
 
@@ -182,7 +183,7 @@ def run(quick: bool = False) -> Record:
         timings=timings,
         details=details,
         note=f"ratio = speed-up over the straightforward loop (SciPy's own finite-difference "
-        f"gradients, as the issue's 410 s reference) / 50. Against a loop given the analytic "
+        f"gradients, the project's first 410 s reference) / 50. Against a loop given the analytic "
         f"NumPy gradient the speed-up is {strong:.0f}× (in details). JAX timed after a warm-up "
         "(first-call times in details); the SciPy bootstraps are timed on a few resamples × 8 "
         "starts and scaled to 4,000 (quick: the SciPy grids on every 10th start, scaled to "

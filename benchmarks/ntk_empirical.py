@@ -7,8 +7,8 @@ implementation that runs here is timed (steady state, after one compiling call):
 ``structured`` and ``jacrev``, and neural-tangents' ``ntk_vector_products`` and
 ``jacobian_contraction`` (its ``STRUCTURED_DERIVATIVES`` and ``AUTO`` fail on current JAX; see
 ``nntheory.compat.neural_tangents``), plus the default, ``empirical_ntk(net, params, x)``.
-Targets: the default is the fastest measured (issue "Benchmarks"), and ``structured`` is at least
-10× faster than ``jacobian_contraction`` (issue "NTK / infinite-width study"), with kernels
+Targets: the default is the fastest measured (set with the benchmarks), and ``structured`` is at
+least 10× faster than ``jacobian_contraction`` (set with the NTK study), with kernels
 agreeing to float32 tolerance (relative Frobenius difference ≤ 1e-5). ``--quick``: width 1024.
 
     .venv/bin/python -m benchmarks.ntk_empirical [--quick] [--width W] [--no-jacrev]
