@@ -65,6 +65,8 @@ class Claim:
       tolerance: slack allowed, in the units of the metric.
       note: why this threshold, what the measurement is, anything a reader should know.
       kind: ``"claim"`` (a published result) or ``"check"`` (an identity or code check).
+      profiles: the profiles it is judged at (empty: every profile) — a claim about a model
+        only the ``full`` profile trains is not judged at ``quick``.
     """
 
     id: str
@@ -76,6 +78,7 @@ class Claim:
     tolerance: float = 0.0
     note: str = ""
     kind: str = "claim"
+    profiles: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.op not in OPS:
@@ -93,6 +96,9 @@ class Claim:
         if self.op == "between" and not self.expected[0] <= self.expected[1]:
             raise ValueError(f"claim {self.id}: 'between' needs low <= high, got "
                              f"{self.expected!r}")
+        if not (isinstance(self.profiles, tuple)
+                and all(isinstance(p, str) for p in self.profiles)):
+            raise ValueError(f"claim {self.id}: profiles must be a tuple of profile names")
         if self.kind not in KINDS:
             raise ValueError(f"claim {self.id}: kind must be one of {', '.join(KINDS)}, "
                              f"got {self.kind!r}")
@@ -105,6 +111,10 @@ class Claim:
             return f"in [{lo:g}, {hi:g}]{tol}"
         sym = {"<=": "≤", ">=": "≥", "==": "="}[self.op]
         return f"{sym} {self.expected:g}{tol}"
+
+    def judged_at(self, profile: str | None) -> bool:
+        """Whether this claim is judged at ``profile`` (any claim, for a custom config)."""
+        return not self.profiles or profile is None or profile in self.profiles
 
     def margin(self, m: float) -> float:
         """How far ``m`` lies inside the threshold, in the metric's units (negative: outside).

@@ -207,9 +207,11 @@ def _cmd_claims(args) -> int:
 
     def claims_of(study):
         cfg, ev = _evidence(study, args)
-        judgements = judge(study.CLAIMS, ev.seeds, ev.metrics.to_dict("records"))
+        judgements = judge(study.judged_at(args.profile), ev.seeds,
+                           ev.metrics.to_dict("records"))
         stale = stale_seeds(study, ev)
-        payload = ledger_json(study.name, args.profile, ev.seeds, judgements, stale)
+        not_judged = [c.id for c in study.CLAIMS if not c.judged_at(args.profile)]
+        payload = ledger_json(study.name, args.profile, ev.seeds, judgements, stale, not_judged)
         payload.update(config_hash=config_hash(study.name, cfg),
                        overrides=_overrides(study, args, cfg))
         if not args.json:

@@ -183,6 +183,10 @@ class Study:
     def checks(self):
         return tuple(c for c in self.module.CLAIMS if c.kind == "check")
 
+    def judged_at(self, profile: str | None) -> tuple:
+        """The claims and checks judged at ``profile``, in ledger order."""
+        return tuple(c for c in self.module.CLAIMS if c.judged_at(profile))
+
     def config(self, profile: str = "quick", overrides: Mapping[str, Any] | None = None):
         """The profile's config with overrides applied (validated)."""
         if profile not in self.module.PROFILES:

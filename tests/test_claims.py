@@ -236,3 +236,11 @@ def test_claims_reject_infinite_or_reversed_thresholds(expected, tol):
     op = "between" if isinstance(expected, tuple) else "<="
     with pytest.raises(ValueError, match="claim c1"):
         Claim("c1", "s", "src", "m", op, expected, tol)
+
+
+def test_a_claim_may_be_judged_at_some_profiles_only():
+    c = Claim("tf", "s", "src", "m", "<=", 1.0, profiles=("full",))
+    assert c.judged_at("full") and not c.judged_at("quick") and c.judged_at(None)
+    assert claim("<=", 1.0).judged_at("quick")
+    with pytest.raises(ValueError, match="profiles"):
+        Claim("tf", "s", "src", "m", "<=", 1.0, profiles="full")

@@ -61,7 +61,7 @@ def test_every_claim_reads_a_measured_metric(built):
     study, cfg = built["study"], built["cfg"]
     ev = runner.load(study, cfg, built["seeds"], root=built["base"] / "results")
     assert list(ev.metrics["replicate"]) == list(built["seeds"])
-    for c in study.CLAIMS:
+    for c in study.judged_at("test"):
         assert c.measured in ev.metrics.columns, c.id
         assert np.isfinite(ev.metrics[c.measured]).all(), c.id
 
@@ -85,7 +85,7 @@ def test_claims_json_schema_and_exit_status(built, capsys):
 def test_claims_table_has_one_line_per_claim(built, capsys):
     main([*built["common"], "claims", built["name"], "--profile", "test"])
     out = capsys.readouterr().out
-    for c in built["study"].CLAIMS:
+    for c in built["study"].judged_at("test"):
         assert f" {c.id}: " in out
     assert "published claims hold" in out and "verdict rule" in out
 

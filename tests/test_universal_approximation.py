@@ -144,3 +144,15 @@ def test_killed_run_leaves_nothing_partial_and_rerun_matches(tiny_run, tmp_path,
         res, _ = store.load(results, UA, cfg, s)
         _assert_identical(res, tiny_run["ev"].per_seed[s])
     assert not list(folder.glob(".tmp-*")) and not list(folder.glob(".partial-*"))
+
+
+def test_a_claim_of_another_profile_is_named_not_judged(tiny_run, capsys, monkeypatch):
+    import json
+
+    only_full = Claim("full_only", "A metric only the full profile computes", "none",
+                      "not_measured_at_test", "==", 1.0, profiles=("full",))
+    monkeypatch.setattr(STUDY.module, "CLAIMS", (*STUDY.CLAIMS, only_full))
+    main([*tiny_run["common"], "claims", UA, "--profile", "test", "--json"])
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["not_judged_at_this_profile"] == ["full_only"]
+    assert "full_only" not in [c["id"] for c in payload["claims"]]

@@ -10,7 +10,8 @@ from nntheory.claims import VERDICT_RULE, Judgement, headline, tally
 
 
 def ledger_json(study: str, profile: str | None, seeds: Sequence[int],
-                judgements: Sequence[Judgement], stale: Sequence[int] = ()) -> dict:
+                judgements: Sequence[Judgement], stale: Sequence[int] = (),
+                not_judged: Sequence[str] = ()) -> dict:
     """The object ``nntheory claims STUDY --json`` prints::
 
         {"study", "profile", "seeds": [...], "verdict_rule", "headline",
@@ -24,6 +25,7 @@ def ledger_json(study: str, profile: str | None, seeds: Sequence[int],
         verdict_rule=VERDICT_RULE, headline=headline(judgements),
         counts=dict(claim=tally(judgements, "claim"), check=tally(judgements, "check")),
         stale_seeds=[int(s) for s in stale],
+        not_judged_at_this_profile=list(not_judged),
         claims=[j.as_dict() for j in judgements],
     )
 

@@ -77,9 +77,11 @@ def render_study(study: Study, cfg, ev: Evidence, profile: str | None, out_dir: 
     from nntheory.runner import blame, stale_seeds
 
     overrides = overrides or {}
-    judgements = judge(study.CLAIMS, ev.seeds, ev.metrics.to_dict("records"))
+    judgements = judge(study.judged_at(profile), ev.seeds, ev.metrics.to_dict("records"))
     stale = stale_seeds(study, ev)
-    payload = ledger_json(study.name, profile, ev.seeds, judgements, stale)
+    not_judged = [c for c in study.CLAIMS if not c.judged_at(profile)]
+    payload = ledger_json(study.name, profile, ev.seeds, judgements, stale,
+                          [c.id for c in not_judged])
     payload.update(title=study.TITLE, config_hash=config_hash(study.name, cfg),
                    overrides=overrides)
     set_theme()
@@ -106,6 +108,8 @@ def render_study(study: Study, cfg, ev: Evidence, profile: str | None, out_dir: 
         headline=payload["headline"],
         counts=payload["counts"],
         claims=ledger_rows(judgements, "claim"),
+        not_judged=[dict(id=c.id, profiles=", ".join(c.profiles), statement=c.statement)
+                    for c in not_judged],
         checks=ledger_rows(judgements, "check"),
         figures=[dict(name=f.name, caption=f.caption, svg=svg) for f, svg in figures],
         config=config_dict(cfg),
