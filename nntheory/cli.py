@@ -56,9 +56,21 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="FILE.toml", help="override config fields from a TOML file")
 
 
+def _studies_text() -> str:
+    try:
+        from nntheory.study import study_names
+
+        names = study_names()
+    except Exception:  # --help must answer even when a study folder is broken
+        names = []
+    return ("studies: " + ", ".join(names) + "\nprofiles: test (seconds, 2 replicates), quick "
+            "(about 2 minutes, 5 replicates), full (paper scale, 10 replicates, for a GPU)\n\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    epilog = _studies_text() + EPILOG
     p = _Parser(prog="nntheory", description="Reproducible, falsifiable studies of "
-                "neural-network theory.", epilog=EPILOG,
+                "neural-network theory.", epilog=epilog,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--results-dir", default=os.environ.get("NNTHEORY_RESULTS", "results"))
     p.add_argument("--reports-dir", default=os.environ.get("NNTHEORY_REPORTS", "reports"))
@@ -67,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="list the studies")
     r = sub.add_parser("run", help="run a study's replicates (reusing those stored by the "
-                       "current code)")
+                       "current code)", epilog=epilog,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     r.add_argument("study")
     _add_config_args(r)
     r.add_argument("--force", action="store_true", help="recompute even if results exist")
@@ -118,15 +131,15 @@ def _config(study, args):
 
 
 def _cmd_list(args) -> int:
-    from nntheory.study import get_study, study_names
+    from nntheory.study import study_names, summary
 
     for name in study_names():
         try:
-            s = get_study(name)
+            s = summary(name)
         except Exception as e:  # an external study may fail in any way
             print(f"{name:28s} does not load: {type(e).__name__}: {e}")
             continue
-        print(f"{name:28s} {len(s.claims):2d} claims {len(s.checks):2d} checks  {s.TITLE}")
+        print(f"{name:28s} {s['claims']:2d} claims {s['checks']:2d} checks  {s['title']}")
     return 0
 
 

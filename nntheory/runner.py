@@ -207,24 +207,32 @@ class _Checkpoints:
 
 
 class Progress:
-    """One line per computed sweep point on stderr (with elapsed time and an estimate of the
-    time left), unless ``NNTHEORY_PROGRESS=0``."""
+    """One line per computed sweep point (with elapsed time and an estimate of the time left)
+    on stderr, unless ``NNTHEORY_PROGRESS=0`` — plain lines, so a run under nohup, a batch
+    scheduler or CI shows its progress too — and, always, in ``log`` (a file) if given."""
 
-    def __init__(self, study: str, total: int, enabled: bool | None = None):
+    def __init__(self, study: str, total: int, enabled: bool | None = None, log=None):
         self.study, self.total, self.done = study, max(total, 1), 0
         self.t0 = time.perf_counter()
         self.enabled = (os.environ.get("NNTHEORY_PROGRESS", "") != "0") if enabled is None \
             else enabled
+        self.log = log
+
+    def say(self, line: str, *, echo: bool = True) -> None:
+        if self.log is not None:
+            self.log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}\n")
+            self.log.flush()
+        if echo and self.enabled:
+            print(line, file=sys.stderr, flush=True)
 
     def step(self, what: str, seconds: float | None) -> None:
         self.done += 1
-        if not self.enabled or seconds is None:
-            return
         elapsed = time.perf_counter() - self.t0
         left = elapsed / self.done * (self.total - self.done)
-        print(f"[{self.study}] {self.done}/{self.total} {what}: {seconds:.1f} s "
-              f"(elapsed {_duration(elapsed)}, ~{_duration(left)} left)",
-              file=sys.stderr, flush=True)
+        how = "resumed" if seconds is None else f"{seconds:.1f} s"
+        self.say(f"[{self.study}] {self.done}/{self.total} {what}: {how} "
+                 f"(elapsed {_duration(elapsed)}, ~{_duration(left)} left)",
+                 echo=seconds is not None)
 
 
 def _duration(s: float) -> str:
@@ -483,8 +491,15 @@ def run(study: Study, cfg, seeds, *, root: str | Path = "results", profile: str 
         if todo:
             ckpt = _Checkpoints(root, study.name, h, fp, enabled=True)
             n_units = len(list(_units(study, cfg, todo)))
+            folder = store.config_dir(root, study.name, h)
+            folder.mkdir(parents=True, exist_ok=True)
+            log = stack.enter_context(open(folder / f"run-process{process[0]}.log", "a"))
+            bar = Progress(study.name, n_units, progress, log=log)
+            bar.say(f"[{study.name}] run: profile {profile}, config {h}, code {fp}, seeds "
+                    f"{','.join(map(str, todo))}, {n_units} units, pid {os.getpid()}",
+                    echo=False)
             results, tally = compute(study, cfg, todo, ckpt=ckpt, process=process,
-                                     progress=Progress(study.name, n_units, progress))
+                                     progress=bar)
             batched = any(sw.batched for sw in study.SWEEPS.values())
             for s in todo:
                 meta = make_meta(study.name, profile, cfg, s, tally[s].seconds, fp)
@@ -504,6 +519,9 @@ def run(study: Study, cfg, seeds, *, root: str | Path = "results", profile: str 
                     paths[s] = None
             if cooperating:
                 _finish_partials(root, study.name, h, todo, process)
+            bar.say(f"[{study.name}] published seeds {','.join(map(str, todo))}"
+                    if process[0] == 0 else f"[{study.name}] done (process {process[0]})",
+                    echo=False)
     return RunOutcome(seeds, tuple(s for s in seeds if s not in todo), todo,
                       tuple(s for s in todo if state[s] == "stale"), paths, metas)
 

@@ -7,6 +7,7 @@ Layout of ``<root>/<study>/<hash>/``::
     seed<seed>/tables/*.parquet   the tidy tables, one per sweep (or as the points named them)
     .partial-seed<seed>/          checkpoints of a run in progress (nntheory.checkpoint)
     .lock-seed<seed>              serialises two processes computing the same replicate
+    run-process<i>.log            every run's progress, one line per sweep point (appended)
 
 Metrics are not stored: they are derived from the tables each time claims are checked or a
 report is built. A folder is written under a temporary name and renamed into place, so a reader

@@ -31,15 +31,17 @@ import importlib.util
 import pkgutil
 import sys
 import types
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from nntheory.config import override
+
+if typing.TYPE_CHECKING:  # numpy and pandas load only where a study runs (`list` stays fast)
+    import numpy as np
+    import pandas as pd
 
 ENTRY_POINT_GROUP = "nntheory.studies"
 REQUIRED = ("Config", "PROFILES", "SWEEPS", "metrics", "figures", "CLAIMS", "TITLE")
@@ -147,6 +149,8 @@ class Evidence:
         for n in names:
             parts = [r.tables[n].assign(replicate=s) for s, r in self.per_seed.items()
                      if n in r.tables]
+            import pandas as pd
+
             df = pd.concat(parts, ignore_index=True)
             out[n] = df[["replicate", *[c for c in df.columns if c != "replicate"]]]
         return out
@@ -261,6 +265,34 @@ def study_modules() -> dict[str, str]:
 
 def study_names() -> list[str]:
     return list(study_modules())
+
+
+def summary(name: str) -> dict[str, Any]:
+    """A study's title and numbers of claims and checks, read from its source without
+    importing it (so ``nntheory list`` needs neither JAX nor the study's dependencies); a
+    study whose ``TITLE`` or ``CLAIMS`` is not written out literally is imported instead."""
+    import ast
+
+    module = study_modules()[name]
+    try:
+        if module.startswith(LOCAL_PACKAGE + "."):
+            path = _local_dir() / f"{module.rsplit('.', 1)[1]}.py"
+        else:
+            path = Path(importlib.util.find_spec(module).origin)
+        tree = ast.parse(path.read_text())
+        values = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+                  for t in node.targets if isinstance(t, ast.Name)}
+        title = ast.literal_eval(values["TITLE"])
+        kinds = []
+        for call in values["CLAIMS"].elts:
+            if not (isinstance(call, ast.Call) and getattr(call.func, "id", "") == "Claim"):
+                raise ValueError
+            kw = {k.arg: k.value for k in call.keywords}
+            kinds.append(ast.literal_eval(kw["kind"]) if "kind" in kw else "claim")
+    except (KeyError, ValueError, AttributeError, TypeError, SyntaxError, OSError):
+        s = get_study(name)
+        return dict(title=s.TITLE, claims=len(s.claims), checks=len(s.checks))
+    return dict(title=title, claims=kinds.count("claim"), checks=kinds.count("check"))
 
 
 def get_study(name: str) -> Study:

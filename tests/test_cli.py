@@ -163,3 +163,27 @@ def test_missing_neural_tangents_is_one_line(tmp_path):
     assert p.stderr.strip().splitlines() == [p.stderr.strip()]
     assert "neural-tangents is not installed" in p.stderr and "make install" in p.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_list_and_help_do_not_load_jax_or_the_studies():
+    """`nntheory list` and `--help` read the studies' sources, not their modules, so they
+    answer without importing JAX (measured under a second; timings are not tested)."""
+    code = ("import sys, io, contextlib\n"
+            "from nntheory.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+            "    main(['list'])\n"
+            "assert 'universal_approximation' in out.getvalue()\n"
+            "heavy = [m for m in ('jax', 'pandas', 'nntheory.studies.ntk') if m in sys.modules]\n"
+            "print(heavy)\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "[]"
+
+
+def test_list_counts_what_the_studies_declare():
+    from nntheory.study import get_study, study_names, summary
+
+    for name in study_names():
+        s, study = summary(name), get_study(name)
+        assert (s["title"], s["claims"], s["checks"]) == (study.TITLE, len(study.claims),
+                                                          len(study.checks))

@@ -550,3 +550,11 @@ def test_a_sweep_reads_the_tables_of_earlier_sweeps(monkeypatch):
     monkeypatch.setattr(toy_study, "SWEEPS", dict(sweeps, bad=Sweep(total, needs=("nope",))))
     with pytest.raises(ValueError, match="needs table 'nope'"):
         runner.compute(TOY, cfg(), (0,))
+
+
+def test_every_run_writes_a_log_beside_its_results(tmp_path):
+    runner.run(TOY, cfg(), (0,), root=tmp_path, progress=False)
+    log = store.config_dir(tmp_path, "toy", config_hash("toy", cfg())) / "run-process0.log"
+    lines = log.read_text().splitlines()
+    assert "seeds 0, 7 units" in lines[0] and "published seeds 0" in lines[-1]
+    assert sum("draws i=" in line for line in lines) == 4
