@@ -30,6 +30,13 @@ class Figure:
     name: str
     caption: str
     fig: matplotlib.figure.Figure
+    claims: tuple[str, ...] = ()  # ids of the claims this figure shows (linked both ways)
+
+    @property
+    def short(self) -> str:
+        """The caption's first sentence (for the contents)."""
+        first = self.caption.split(". ")[0].rstrip(".")
+        return first if len(first) <= 90 else first[:87] + "…"
 
     def svg(self) -> str:
         """The figure as a standalone SVG document (no XML prolog), then closed."""

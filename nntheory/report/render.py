@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from nntheory.config import config_dict, config_hash
 from nntheory.files import atomic_write
 from nntheory.provenance import code_fingerprint, git_commit
 from nntheory.report.figures import set_theme
-from nntheory.report.ledger import fmt, ledger_json, ledger_rows
+from nntheory.report.ledger import finding, fmt, ledger_json, ledger_rows
 from nntheory.report.mathtext import equation_svg
 from nntheory.study import Evidence, Study
 
@@ -29,11 +30,8 @@ _ENV = jinja2.Environment(
 _ENV.filters["fmt"] = fmt
 
 
-def expected_pdf_pages(n_figures: int) -> int:
-    """The layout puts the overview, the claims (with the checks), each figure, and the
-    provenance on pages of their own; a section that overflows its page shows up as an extra
-    page."""
-    return 3 + n_figures
+#: pages a study's PDF may take at ``quick`` (checked by ``make check-reports``)
+PDF_PAGE_BUDGET = 6
 
 
 def _provenance(study: Study, ev: Evidence) -> dict:
@@ -88,6 +86,14 @@ def render_study(study: Study, cfg, ev: Evidence, profile: str | None, out_dir: 
     with blame(f"{study.name}: figures"):
         figures = [(f, f.svg()) for f in study.figures(ev, cfg)]
     payload["n_figures"] = len(figures)
+    key = getattr(study.module, "KEY_FIGURE", figures[0][0].name if figures else None)
+    payload["key_figure"] = f"fig-{key}.svg" if key else None
+    payload["finding"] = finding(payload)
+    payload["built_utc"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    shown_in: dict[str, dict] = {}
+    for i, (f, _) in enumerate(figures, 1):
+        for c in f.claims:
+            shown_in.setdefault(c, dict(name=f.name, number=i))
     claims_json = json.dumps(payload, indent=1, allow_nan=False)
     equations = [
         dict(svg=equation_svg(tex), caption=caption)
@@ -106,12 +112,14 @@ def render_study(study: Study, cfg, ev: Evidence, profile: str | None, out_dir: 
         equations=equations,
         verdict_rule=VERDICT_RULE,
         headline=payload["headline"],
+        finding=payload["finding"],
         counts=payload["counts"],
-        claims=ledger_rows(judgements, "claim"),
+        claims=ledger_rows(judgements, "claim", shown_in),
         not_judged=[dict(id=c.id, profiles=", ".join(c.profiles), statement=c.statement)
                     for c in not_judged],
-        checks=ledger_rows(judgements, "check"),
-        figures=[dict(name=f.name, caption=f.caption, svg=svg) for f, svg in figures],
+        checks=ledger_rows(judgements, "check", shown_in),
+        figures=[dict(name=f.name, caption=f.caption, svg=svg, short=f.short, claims=f.claims)
+                 for f, svg in figures],
         config=config_dict(cfg),
         prov=_provenance(study, ev),
         stale=stale,
@@ -131,9 +139,13 @@ def render_study(study: Study, cfg, ev: Evidence, profile: str | None, out_dir: 
 
 
 def render_index(names: list[str], titles: dict[str, str], out_dir: str | Path) -> Path:
-    """``reports/index.html``: every study, with its ledger counts where its report exists."""
+    """``reports/index.html``: the total over every study, then per study its finding, key
+    figure, counts and links, where its report exists."""
+    from importlib import metadata
+
     out = Path(out_dir)
     rows = []
+    total = dict(holds=0, fragile=0, fails=0, total=0, checks=0, checks_hold=0)
     for name in names:
         row = dict(name=name, title=titles[name], built=False)
         p = out / name / "claims.json"
@@ -143,13 +155,24 @@ def render_index(names: list[str], titles: dict[str, str], out_dir: str | Path) 
                 row.update(
                     built=True, profile=c.get("profile"), config_hash=c["config_hash"],
                     seeds=c["seeds"], claims=c["claims"], counts=c["counts"],
-                    headline=c["headline"],
+                    headline=c["headline"], finding=c.get("finding", ""),
+                    key_figure=c.get("key_figure"), built_utc=c.get("built_utc", ""),
                 )
+                for k in ("holds", "fragile", "fails", "total"):
+                    total[k] += c["counts"]["claim"][k]
+                total["checks"] += c["counts"]["check"]["total"]
+                total["checks_hold"] += c["counts"]["check"]["holds"]
             except (ValueError, KeyError, TypeError):
                 row.update(error="claims.json is unreadable: rebuild with `nntheory report`")
         rows.append(row)
+    try:
+        version = metadata.version("nntheory")
+    except metadata.PackageNotFoundError:
+        version = "not installed"
     html = _ENV.get_template("index.html").render(
-        rows=rows, css=_ENV.loader.get_source(_ENV, "style.css")[0]
+        rows=rows, total=total, version=version, commit=git_commit(),
+        built=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        css=_ENV.loader.get_source(_ENV, "style.css")[0],
     )
     atomic_write(out / "index.html", html)
     return out / "index.html"
