@@ -6,6 +6,7 @@
 #   make quick     every study's quick replicates (R = 5 master seeds), then every report
 #   make <study>   one study (quick) and its report, e.g. `make universal_approximation`
 #   make claims    judge every claim over the stored replicates (exit 1 unless all hold)
+#   make docs      the documentation site, docs/_build/html (warnings are errors)
 #
 # PROFILE=full (R = 10) and SEEDS=9001-9005 (other master seeds) work with every target.
 
@@ -30,10 +31,10 @@ LIB := $(shell find nntheory -name '*.py' -not -path '*/report/*')
 REPORT_LIB := $(shell find nntheory/report -type f -not -name '*.pyc')
 STAMPS := results/.make
 
-.PHONY: help install test quick reports claims clean lint bench $(STUDIES)
+.PHONY: help install test quick reports claims clean lint bench docs $(STUDIES)
 
 help:
-	@echo "make install | test | quick | reports | claims | bench | clean | <study>: $(STUDIES)"
+	@echo "make install | test | quick | reports | claims | docs | bench | clean | <study>: $(STUDIES)"
 
 install:
 	@python3 -c "import ctypes.util as u, sys; sys.exit(all(u.find_library(n) for n in ('pango-1.0', 'harfbuzz-subset')) == 0)" \
@@ -49,6 +50,12 @@ install:
 
 test: lint
 	$(PY) -m pytest -q
+
+# The documentation site (API reference from the docstrings, one page per study, the guide, the
+# command line), warnings as errors: a broken docstring fails `make test`.
+docs:
+	cd docs && $(abspath $(PY)) -m sphinx -q -E -b html -W --keep-going . _build/html
+	@echo "docs: docs/_build/html/index.html"
 
 lint:
 	$(PY) -m ruff check nntheory studies tests benchmarks

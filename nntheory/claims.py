@@ -52,7 +52,7 @@ class Claim:
 
     * ``"<="``: m <= expected + tolerance
     * ``">="``: m >= expected − tolerance
-    * ``"=="``: |m − expected| <= tolerance
+    * ``"=="``: ``abs(m − expected) <= tolerance``
     * ``"between"``: expected[0] − tolerance <= m <= expected[1] + tolerance
 
     Attributes:
@@ -119,7 +119,7 @@ class Claim:
     def margin(self, m: float) -> float:
         """How far ``m`` lies inside the threshold, in the metric's units (negative: outside).
 
-        ``<=``: (expected + tol) − m; ``>=``: m − (expected − tol); ``==``: tol − |m − expected|;
+        ``<=``: (expected + tol) − m; ``>=``: m − (expected − tol); ``==``: tol − abs(m − expected);
         ``between``: the distance to the nearer edge of the widened interval."""
         t = self.tolerance
         if math.isnan(m):

@@ -12,7 +12,9 @@ from nntheory.claims import VERDICT_RULE, Judgement, headline, tally
 def ledger_json(study: str, profile: str | None, seeds: Sequence[int],
                 judgements: Sequence[Judgement], stale: Sequence[int] = (),
                 not_judged: Sequence[str] = ()) -> dict:
-    """The object ``nntheory claims STUDY --json`` prints::
+    """The object ``nntheory claims STUDY --json`` prints:
+
+    .. code-block:: text
 
         {"study", "profile", "seeds": [...], "verdict_rule", "headline",
          "counts": {"claim": {...}, "check": {...}}, "stale_seeds": [...],
