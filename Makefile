@@ -7,6 +7,7 @@
 #   make <study>   one study (quick) and its report, e.g. `make universal_approximation`
 #   make claims    judge every claim over the stored replicates (exit 1 unless all hold)
 #   make docs      the documentation site, docs/_build/html (warnings are errors)
+#   make check-reports  look at every report as a reader does (Chromium, pdftoppm)
 #
 # PROFILE=full (R = 10) and SEEDS=9001-9005 (other master seeds) work with every target.
 
@@ -31,7 +32,7 @@ LIB := $(shell find nntheory -name '*.py' -not -path '*/report/*')
 REPORT_LIB := $(shell find nntheory/report -type f -not -name '*.pyc')
 STAMPS := results/.make
 
-.PHONY: help install test quick reports claims clean lint bench docs $(STUDIES)
+.PHONY: help install test quick reports claims clean lint bench docs check-reports $(STUDIES)
 
 help:
 	@echo "make install | test | quick | reports | claims | docs | bench | clean | <study>: $(STUDIES)"
@@ -81,6 +82,15 @@ quick: $(STUDIES:%=$(STAMPS)/%.$(PROFILE).$(SEED_TAG)) $(STUDIES:%=$(STAMPS)/%.$
 
 reports:
 	$(NT) report --profile $(PROFILE) $(SEED_ARGS)
+
+# The reports as a reader sees them: every page in headless Chromium (images load, nothing
+# wider than the window), every link, every PDF page through pdftoppm (page budget, no text
+# under 7 pt). Installs Debian's chromium and poppler-utils if they are missing.
+check-reports:
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null \
+	  || { echo "installing chromium and poppler-utils"; \
+	       apt-get update -qq && apt-get install -y -qq chromium poppler-utils; }
+	$(PY) -m nntheory.report.check reports
 
 claims:
 	$(NT) claims --profile $(PROFILE) $(SEED_ARGS)
