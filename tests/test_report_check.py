@@ -25,3 +25,26 @@ def test_words_under_seven_points_are_found():
     html = ('<word xMin="1" yMin="10.0" xMax="5" yMax="19.0">big</word>'
             '<word xMin="1" yMin="10.0" xMax="5" yMax="15.5">tiny</word>')
     assert check._small_words(html) == ["tiny"]
+
+
+def test_a_legend_over_data_is_found_and_one_outside_is_not():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from nntheory.report import plots
+
+    x = np.linspace(0, 1, 50)
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot(x, x, label="rising")
+    ax.fill_between(x, x - 0.1, x + 0.1, alpha=0.2)
+    ax.legend(loc="upper left")  # the line passes under the top left corner? no: clear
+    clear = plots.legend_overlaps(fig)
+    ax.legend(loc="center")  # right on the diagonal
+    covered = plots.legend_overlaps(fig)
+    plots.legend(ax)  # outside the axes
+    outside = plots.legend_overlaps(fig)
+    plt.close(fig)
+    assert clear == [] and covered and outside == []

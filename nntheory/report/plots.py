@@ -83,3 +83,67 @@ def legend_below(fig, axes=None, ncol: int | None = None, **kw) -> None:
                    bbox_to_anchor=(0.5, -0.02), ncol=ncol or min(len(seen), 5), frameon=False,
                    **kw)
         fig.subplots_adjust(bottom=0.18)
+
+
+def legend_overlaps(fig) -> list[str]:
+    """Legends of ``fig`` that cover data: for each legend (of an axes or of the figure), the
+    axes whose lines, markers, bands or patches enter the legend's box (in display
+    coordinates, after drawing). Empty when every legend sits clear of the data."""
+    from matplotlib.collections import Collection
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legends = [(ax.get_legend(), [ax]) for ax in fig.axes if ax.get_legend() is not None]
+    legends += [(leg, list(fig.axes)) for leg in fig.legends]
+    found = []
+    for leg, axes in legends:
+        box = leg.get_window_extent(renderer).padded(-1.0)
+        for ax in axes:
+            clip = ax.get_window_extent(renderer)
+            if not box.overlaps(clip):
+                continue
+            for artist in ax.get_children():
+                if isinstance(artist, Line2D) and artist.get_visible():
+                    xy = ax.transData.transform(artist.get_xydata())
+                    xy = xy[np.isfinite(xy).all(axis=1)]
+                    crosses = _path_crosses(artist.get_path(), artist.get_transform(), box)
+                    if _inside(box, xy).any() or crosses:
+                        found.append(f"{ax.get_title() or 'axes'}: legend covers a line")
+                        break
+                elif isinstance(artist, Collection | Patch) and artist.get_visible() and \
+                        artist is not ax.patch:
+                    paths = artist.get_paths() if isinstance(artist, Collection) else \
+                        [artist.get_path()]
+                    transform = artist.get_transform()
+                    if isinstance(artist, Collection) and len(artist.get_offsets()) and \
+                            not paths[0].vertices.size > 8:
+                        xy = artist.get_offset_transform().transform(artist.get_offsets())
+                        if _inside(box, xy).any():
+                            found.append(f"{ax.get_title() or 'axes'}: legend covers markers")
+                            break
+                        continue
+                    if any(p.intersects_bbox(box.transformed(transform.inverted()))
+                           for p in paths if len(p.vertices)):
+                        found.append(f"{ax.get_title() or 'axes'}: legend covers a band or "
+                                     "patch")
+                        break
+    return found
+
+
+def _inside(box, xy: np.ndarray) -> np.ndarray:
+    xy = np.asarray(xy, float).reshape(-1, 2)
+    return ((xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1) & (xy[:, 1] >= box.y0)
+            & (xy[:, 1] <= box.y1))
+
+
+def _path_crosses(path, transform, box) -> bool:
+    """Whether a line's path passes through ``box`` (display coordinates) between points."""
+    verts = transform.transform(path.vertices)
+    verts = verts[np.isfinite(verts).all(axis=1)]
+    if len(verts) < 2:
+        return False
+    from matplotlib.path import Path
+
+    return Path(verts).intersects_bbox(box, filled=False)
