@@ -114,6 +114,41 @@ def regression(key: jax.Array, tgt: Target | str, n_train: int, n_test_per_dim: 
     return Dataset(x, tgt(x)[:, None], xt, tgt(xt)[:, None])
 
 
+def cosine_ridges(key: jax.Array, dim: int, frequencies=(2.0, 3.0, 4.0, 5.0),
+                  amplitude: float = 0.5) -> tuple[Target, np.ndarray, np.ndarray]:
+    """A random sum of cosine ridges on [-1, 1]^dim, g(x) = a Σⱼ cos(κⱼ uⱼ·x + θⱼ), with the
+    directions uⱼ uniform on the unit sphere and the phases θⱼ uniform on [0, 2π), drawn from
+    ``key``; one ridge per frequency κⱼ.
+
+    A Barron-class target whose constant does not depend on the dimension: its Fourier
+    distribution is a/2 at ±κⱼuⱼ, so C_g = a Σⱼ κⱼ for B the unit ball (Barron 1993, IEEE
+    Trans. Inf. Theory 39(3):930–945, Section IX: ridge functions and their sums); see
+    ``nntheory.analysis.approximation.cosine_ridge_barron_constant``. In one dimension the
+    directions are ±1 and g is a sum of cosines of x.
+
+    Returns:
+      (target, directions (m, dim), phases (m,)).
+    """
+    if isinstance(dim, bool) or not isinstance(dim, int | np.integer) or dim < 1:
+        raise ValueError(f"dim must be a positive integer, got {dim!r}")
+    kappa = np.asarray(frequencies, np.float64)
+    if kappa.ndim != 1 or kappa.size == 0:
+        raise ValueError("frequencies must be a non-empty sequence")
+    rng = numpy_rng(key)
+    u = rng.standard_normal((kappa.size, int(dim)))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    theta = rng.uniform(0.0, 2.0 * np.pi, kappa.size)
+    uf, kf, tf = (v.astype(np.float32) for v in (u, kappa, theta))
+
+    def fn(x):  # NumPy in, NumPy out (no compilation); JAX arrays otherwise
+        xp = np if isinstance(x, np.ndarray) else jnp
+        return amplitude * xp.sum(xp.cos((x @ uf.T) * kf[None, :] + tf[None, :]), axis=-1)
+
+    tgt = Target(f"ridges{dim}d", fn, int(dim), True,
+                 rf"${amplitude:g}\sum_j\cos(\kappa_j u_j^\top x+\theta_j)$")
+    return tgt, u, theta
+
+
 def xor() -> Dataset:
     """The four XOR points (Minsky & Papert 1969): x in {0,1}², label x1 XOR x2 (0/1 ints)."""
     x = jnp.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])

@@ -221,3 +221,129 @@ def test_best_linear_threshold_accuracy_limits_n():
     """More than 16 points is refused rather than solving 2^n LPs."""
     with pytest.raises(ValueError, match="n <= 16"):
         approx.best_linear_threshold_accuracy(np.zeros((17, 1)), np.zeros(17))
+
+
+# --------------------------------------------------------------------------------------------
+# floors, Barron's constants, fixed bases
+# --------------------------------------------------------------------------------------------
+
+
+def test_relative_to_constant_known_values():
+    """‖f − g‖/‖g − ḡ‖: 1 for the mean itself, 0 for g, and scale-free in g − ḡ."""
+    g = np.array([[1.0], [3.0]])  # ḡ = 2, ‖g − ḡ‖ = √2
+    assert float(approx.relative_to_constant(np.full((2, 1), 2.0), g)) == pytest.approx(1.0)
+    assert float(approx.relative_to_constant(g, g)) == 0.0
+    assert float(approx.relative_to_constant(g + np.array([[0.1], [-0.1]]), g)) == \
+        pytest.approx(0.1)
+    preds = np.stack([g, np.full((2, 1), 2.0)])
+    np.testing.assert_allclose(approx.relative_to_constant(preds, g), [0.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    "y,fit",
+    [
+        ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]),  # already monotone
+        ([3.0, 2.0, 1.0], [3.0, 2.0, 1.0]),  # monotone the other way
+        ([1.0, 3.0, 2.0], [1.0, 2.5, 2.5]),  # one violator pooled
+        ([2.0, 0.0, 2.0], [1.0, 1.0, 2.0]),  # a valley: both directions tie, increasing kept
+        ([5.0], [5.0]),
+    ],
+)
+def test_best_monotone_fit_cases(y, fit):
+    """Hand-computed isotonic regressions, the better of the two directions."""
+    np.testing.assert_allclose(approx.best_monotone_fit(y), fit)
+
+
+def test_best_monotone_floor_of_abs_is_sqrt2_minus_1():
+    """For |x| on [−1, 1] the best monotone fit is max(x, a) with a = √2 − 1 (the pooled mean
+    of |x| over [−1, a] equals a), and its relative L² error is also √2 − 1; for sin πx it
+    is 0.35. A one-unit ReLU net relu(x − a) + a attains the |x| floor exactly."""
+    x = np.linspace(-1, 1, 2001)
+    a = np.sqrt(2) - 1
+    fit = approx.best_monotone_fit(np.abs(x))
+    assert np.max(np.abs(fit - np.maximum(x, a))) < 2e-3
+    assert float(approx.relative_l2(fit[:, None], np.abs(x)[:, None])) == pytest.approx(a, abs=1e-3)
+    s = np.sin(np.pi * x)
+    assert float(approx.relative_l2(approx.best_monotone_fit(s)[:, None], s[:, None])) == \
+        pytest.approx(0.3497, abs=1e-3)
+
+
+def test_best_monotone_fit_beats_every_monotone_sequence():
+    """No random monotone sequence gets closer (the fit is the least-squares optimum)."""
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=30)
+    best = np.sum((approx.best_monotone_fit(y) - y) ** 2)
+    for _ in range(200):
+        m = np.sort(rng.normal(size=30)) * rng.choice([-1.0, 1.0])
+        assert np.sum((m - y) ** 2) >= best
+
+
+def test_best_monotone_fit_rejects():
+    with pytest.raises(ValueError, match="1-D"):
+        approx.best_monotone_fit(np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize(
+    "a,k,u,domain,c",
+    [
+        ([0.5, 0.5], [2.0, 4.0], [[1.0], [-1.0]], "ball", 3.0),
+        ([0.5, 0.5], [2.0, 4.0], [[1.0], [-1.0]], "cube", 3.0),  # d = 1: both norms are |u|
+        ([1.0], [3.0], [[0.6, 0.8]], "ball", 3.0),
+        ([1.0], [3.0], [[0.6, 0.8]], "cube", 4.2),  # ‖u‖₁ = 1.4
+        ([-2.0], [1.0], [[0.0, 0.0, 1.0]], "ball", 2.0),  # |a|
+    ],
+)
+def test_cosine_ridge_barron_constant(a, k, u, domain, c):
+    """C = Σ |aⱼ| κⱼ |uⱼ|_B with |u|_B = ‖u‖₂ on the unit ball and ‖u‖₁ on the cube."""
+    assert approx.cosine_ridge_barron_constant(a, k, u, domain) == pytest.approx(c)
+
+
+def test_cosine_ridge_barron_constant_rejects():
+    with pytest.raises(ValueError, match="domain"):
+        approx.cosine_ridge_barron_constant([1.0], [1.0], [[1.0]], "sphere")
+    with pytest.raises(ValueError, match="directions"):
+        approx.cosine_ridge_barron_constant([1.0, 1.0], [1.0], [[1.0]])
+
+
+def test_barron_bound_values():
+    """2C/√n: C = 3 at n = 9 gives 2; the bound halves when n quadruples."""
+    assert float(approx.barron_bound(3.0, 9)) == pytest.approx(2.0)
+    np.testing.assert_allclose(approx.barron_bound(1.0, [1, 4, 16]), [2.0, 1.0, 0.5])
+
+
+def test_least_squares_readout_recovers_the_span_and_matches_polyfit():
+    """A target in span(Φ, 1) is fitted exactly; with Φ = (x, x²) the fit is numpy's quadratic
+    least squares; the coefficients apply at other points."""
+    x = np.linspace(-1, 1, 50)
+    phi = np.stack([x, x**2], axis=1)
+    coef = approx.least_squares_readout(phi, 1.0 + 2.0 * x - 3.0 * x**2)
+    np.testing.assert_allclose(coef[:, 0], [2.0, -3.0, 1.0], atol=1e-12)
+    y = np.cos(3 * x)
+    fit = approx.apply_readout(phi, approx.least_squares_readout(phi, y[:, None]))
+    np.testing.assert_allclose(fit[:, 0], np.polyval(np.polyfit(x, y, 2), x), atol=1e-10)
+    x2 = np.array([0.5, 2.0])
+    np.testing.assert_allclose(approx.apply_readout(np.stack([x2, x2**2], 1), coef)[:, 0],
+                               1.0 + 2.0 * x2 - 3.0 * x2**2, atol=1e-10)
+    with pytest.raises(ValueError, match="points"):
+        approx.least_squares_readout(phi, y[:10])
+
+
+@pytest.mark.parametrize(
+    "fixed,adaptive,d,frac",
+    [(-1 / 16, -0.5, 16, 1.0), (-0.5, -0.5, 16, 0.0), (-0.1, -0.7, 4, 2.4), (0.0, -0.25, 4, 1.0)],
+)
+def test_rate_gap_fraction(fixed, adaptive, d, frac):
+    """(s_fixed − s_adaptive)/(1/2 − 1/d): 1 at exactly Barron's two rates, 0 when equal."""
+    assert approx.rate_gap_fraction(fixed, adaptive, d) == pytest.approx(frac)
+
+
+def test_rate_gap_fraction_needs_d_above_2():
+    with pytest.raises(ValueError, match="d > 2"):
+        approx.rate_gap_fraction(0.0, -0.5, 2)
+
+
+def test_xor_two_unit_weights_compute_xor():
+    """The hand-built 2-2-2 tanh net gives logit(1) − logit(0) > 0 exactly on (0,1) and (1,0)."""
+    (w1, b1), _, (w2, b2) = approx.xor_two_unit_weights()
+    logits = np.tanh(CORNERS @ w1 + b1) @ w2 + b2
+    np.testing.assert_array_equal(np.argmax(logits, axis=1), [0, 1, 1, 0])

@@ -1,4 +1,5 @@
-"""Approximation errors, best polynomial fits, rates, and linear separability.
+"""Approximation errors, best polynomial and monotone fits, rates, Barron's constants and
+bound, fixed-basis (least-squares readout) fits, and linear separability.
 
 Functions of arrays only; used by the universal-approximation study and by scripts.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from scipy.optimize import linprog
+from scipy.optimize import isotonic_regression, linprog
 
 
 def _pair(pred, target):
@@ -104,3 +105,121 @@ def best_linear_threshold_accuracy(x, labels) -> float:
         if agree > best and linearly_separable(x, bits):
             best = agree
     return float(best)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lower floors, Barron constants and fixed-basis fits
+# ---------------------------------------------------------------------------------------------
+
+
+def relative_to_constant(pred, target) -> np.ndarray:
+    """‖f − g‖₂ / ‖g − ḡ‖₂ over the points, ḡ the mean of g over them: the error relative to
+    that of the best constant approximant (1 for f = ḡ). Arrays as in :func:`relative_l2`.
+
+    Barron's bound (1993, Theorem 1) is for f_n with a free constant term c₀, so the constant
+    part of g costs nothing; this normalisation makes errors of targets with different means
+    (or of one target in different dimensions) comparable.
+    """
+    pred, target = _pair(pred, target)
+    centre = target.mean(axis=-2, keepdims=True)
+    num = np.sqrt(np.sum((pred - target) ** 2, axis=(-2, -1)))
+    return num / np.sqrt(np.sum((target - centre) ** 2, axis=(-2, -1)))
+
+
+def best_monotone_fit(y) -> np.ndarray:
+    """The monotone (non-decreasing or non-increasing) sequence closest to y (n,) in least
+    squares: the better of the two isotonic regressions (pool-adjacent-violators, Ayer et al.
+    1955, Ann. Math. Statist. 26(4):641–647; ``scipy.optimize.isotonic_regression``).
+
+    On a 1-D grid this is the floor of every one-unit net v·φ(w x + b) + c with a monotone
+    activation φ (sigmoid, tanh, ReLU): such a net is a monotone function of x, so on the grid
+    it is one of the sequences this minimises over, and its L² error is at least this one's.
+    """
+    y = np.asarray(y, np.float64)
+    if y.ndim != 1 or y.size == 0:
+        raise ValueError("best_monotone_fit takes a non-empty 1-D array")
+    up = isotonic_regression(y, increasing=True).x
+    down = isotonic_regression(y, increasing=False).x
+    return up if np.sum((up - y) ** 2) <= np.sum((down - y) ** 2) else down
+
+
+def cosine_ridge_barron_constant(amplitudes, frequencies, directions, domain: str = "ball"):
+    """Barron's constant of g(x) = Σⱼ aⱼ cos(κⱼ uⱼ·x + θⱼ), uⱼ unit vectors.
+
+    g's Fourier distribution puts mass |aⱼ|/2 at ±κⱼuⱼ, so C_{g,B} = ∫ |ω|_B |F̃|(dω) =
+    Σⱼ |aⱼ| κⱼ |uⱼ|_B with |ω|_B = sup_{x∈B} |ω·x| (Barron 1993, IEEE Trans. Inf. Theory
+    39(3):930–945, eq. (3) and Section IX on ridge functions and sums). ``domain="ball"``: B the
+    unit ball, |u|_B = ‖u‖₂ = 1, the same in every dimension; ``domain="cube"``: B = [−1, 1]^d,
+    |u|_B = ‖u‖₁ (up to √d).
+
+    Args:
+      amplitudes, frequencies: (m,) aⱼ and κⱼ.
+      directions: (m, d) the uⱼ.
+    """
+    a, k = np.abs(np.asarray(amplitudes, np.float64)), np.asarray(frequencies, np.float64)
+    u = np.asarray(directions, np.float64)
+    if u.ndim != 2 or not a.shape == k.shape == (u.shape[0],):
+        raise ValueError("need (m,) amplitudes and frequencies and (m, d) directions")
+    if domain == "ball":
+        norm = np.linalg.norm(u, axis=1)
+    elif domain == "cube":
+        norm = np.abs(u).sum(axis=1)
+    else:
+        raise ValueError(f"domain must be 'ball' or 'cube', got {domain!r}")
+    return float(np.sum(a * k * norm))
+
+
+def barron_bound(c, n) -> np.ndarray:
+    """Barron's bound on the L²(μ) error of the best width-n sigmoidal net: 2C/√n
+    (Barron 1993, Theorem 1: ∫_B (f − f_n)² dμ ≤ (2C)²/n for every probability measure μ on B).
+    """
+    return 2.0 * np.asarray(c, np.float64) / np.sqrt(np.asarray(n, np.float64))
+
+
+def least_squares_readout(features, y) -> np.ndarray:
+    """The output layer (v, c) minimising Σ (Φv + c − y)² over the points: the best a net whose
+    hidden layer Φ is frozen can do there — a fixed basis of n functions plus a constant
+    (random features when Φ is a random initialisation; the "linear combination" expansions of
+    Barron 1993, abstract). Φ is (points, n), y (points,) or (points, outputs); returns the
+    (n + 1, outputs) coefficients, the constant last (apply them with :func:`apply_readout`).
+    Solved in float64 with numpy's SVD-based ``lstsq``.
+    """
+    phi, y = np.asarray(features, np.float64), np.asarray(y, np.float64)
+    if phi.ndim != 2 or y.shape[0] != phi.shape[0]:
+        raise ValueError("need features (points, n) and y with the same number of points")
+    design = np.hstack([phi, np.ones((len(phi), 1))])
+    return np.linalg.lstsq(design, y.reshape(len(phi), -1), rcond=None)[0]
+
+
+def apply_readout(features, coef) -> np.ndarray:
+    """Φv + c at other points, (points, outputs), from :func:`least_squares_readout`'s
+    coefficients."""
+    phi, coef = np.asarray(features, np.float64), np.asarray(coef, np.float64)
+    return phi @ coef[:-1] + coef[-1]
+
+
+def xor_two_unit_weights(k: float = 5.0):
+    """Parameters ((W₁, b₁), (), (W₂, b₂)) of a 2-2-2 tanh net, x @ W + b per layer (the
+    ``nets.mlp(2, 1, 2, "tanh", parameterization="standard")`` layout), that computes XOR:
+    h₁ = tanh(k(x₁ + x₂ − ½)) ≈ OR and h₂ = tanh(k(x₁ + x₂ − 3/2)) ≈ AND (as ±1), and
+    logit(1) − logit(0) = h₁ − h₂ − 1, positive iff OR and not AND.
+
+    The two-hidden-unit solution of XOR (Rumelhart, Hinton & Williams 1986, Parallel Distributed
+    Processing Vol. 1, ch. 8); one unit alone cannot do it (Minsky & Papert 1969).
+    """
+    w1 = np.full((2, 2), float(k), np.float32)
+    b1 = np.array([-0.5 * k, -1.5 * k], np.float32)
+    w2 = np.array([[0.0, 1.0], [0.0, -1.0]], np.float32)
+    return ((w1, b1), (), (w2, np.array([0.0, -1.0], np.float32)))
+
+
+def rate_gap_fraction(slope_fixed, slope_adaptive, dim) -> float:
+    """How much of the gap between the two rates of Barron (1993) a measurement shows:
+    (s_fixed − s_adaptive) / (1/2 − 1/d), with s the log-log slopes of the error against the
+    number of units n. 1 when the adaptive net decays as n^(−1/2) (Theorem 1) and the fixed
+    basis as n^(−1/d) (the abstract's lower bound for n-term expansions with only the linear
+    parameters adjusted); 0 when both decay alike. Needs d > 2 (else the gap is not positive).
+    """
+    if dim <= 2:
+        raise ValueError(f"the gap 1/2 − 1/d is positive only for d > 2, got d = {dim}")
+    return float((slope_fixed - slope_adaptive) / (0.5 - 1.0 / dim))
