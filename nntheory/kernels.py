@@ -515,17 +515,50 @@ def prediction_rmse(a, b) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 
-def empirical_ntk_ensemble(net: Net, params, x) -> jax.Array:
+def empirical_ntk_ensemble(net: Net, params, x, *, chunk_size: int | None = None) -> jax.Array:
     """Θ̂_k(x, x) of every member k of a stacked ensemble (``params`` with a leading member axis
     K; see :func:`nntheory.train.init_ensemble`), shape (K, n, n).
 
     ``x`` is (n, d), shared by the members, or (K, n, d): one input set per member (members
     drawn on different data). :func:`empirical_ntk` under ``jax.vmap`` (Jacot et al. 2018,
-    arXiv:1806.07572, Def. 1), so one compilation serves the whole ensemble.
+    arXiv:1806.07572, Def. 1), so one compilation serves the whole ensemble. Members are
+    evaluated ``chunk_size`` at a time — by default as many as fit
+    :func:`nntheory.train.memory_budget` (:func:`ensemble_chunk_size`) — so that wide nets on
+    many points never hold every member's activations at once.
     """
     x = jnp.asarray(x)
     axis = 0 if x.ndim == 3 else None
-    return jax.vmap(lambda p, xi: empirical_ntk(net, p, xi), (0, axis))(params, x)
+    fn = lambda p, xi: jax.vmap(lambda pp, xx: empirical_ntk(net, pp, xx), (0, axis))(p, xi)
+    return _by_chunks(fn, net, params, x, chunk_size, ntk=True)
+
+
+def ensemble_chunk_size(net: Net, params, x, *, ntk: bool = False) -> int:
+    """Members of a stacked ensemble that one vmapped evaluation on the points x ((n, d) or
+    (K, n, d)) may hold within :func:`nntheory.train.memory_budget`: the per-member estimate of
+    :func:`nntheory.train.member_bytes` (parameters and traced activations), times the outputs
+    + 1 for an empirical NTK (one backward pass per output). At least 1."""
+    one = jax.tree_util.tree_map(lambda a: a[0], params)
+    x1 = x[0] if x.ndim == 3 else x
+    per = train.member_bytes(net, one, {"x_train": x1}, None)
+    if ntk:
+        out = jax.eval_shape(net.apply, one, x1[:1])
+        per *= out.shape[-1] + 1
+    return max(1, train.memory_budget() // max(per, 1))
+
+
+def _by_chunks(fn, net: Net, params, x, chunk_size: int | None, ntk: bool = False):
+    """fn(params, x) over the leading member axis, ``chunk_size`` members at a time (x split
+    with them when it has a member axis), concatenated; one call when every member fits."""
+    k = jax.tree_util.tree_leaves(params)[0].shape[0]
+    if chunk_size is None:
+        chunk_size = ensemble_chunk_size(net, params, x, ntk=ntk)
+    if chunk_size >= k:
+        return fn(params, x)
+    out = []
+    for i in range(0, k, chunk_size):
+        p = jax.tree_util.tree_map(lambda a, i=i: a[i:i + chunk_size], params)
+        out.append(np.asarray(fn(p, x[i:i + chunk_size] if x.ndim == 3 else x)))
+    return jnp.asarray(np.concatenate(out))
 
 
 def empirical_ntk_at_init(net: Net, keys, x, *, chunk_size: int | None = None) -> np.ndarray:
@@ -555,13 +588,14 @@ def empirical_ntk_at_init(net: Net, keys, x, *, chunk_size: int | None = None) -
     return np.concatenate(out)
 
 
-def ensemble_apply(net: Net, params, x) -> jax.Array:
+def ensemble_apply(net: Net, params, x, *, chunk_size: int | None = None) -> jax.Array:
     """f(θ_k, x_k) for every member k of a stacked ensemble, shape (K, n, outputs); ``x`` is
     (n, d), shared by the members, or (K, n, d), one input set per member (as for
     :func:`empirical_ntk_ensemble`). One jitted program per net and input layout, reused by
-    every call."""
+    every call; members are evaluated ``chunk_size`` at a time (default: as many as fit
+    :func:`nntheory.train.memory_budget`, see :func:`ensemble_chunk_size`)."""
     x = jnp.asarray(x)
-    return _ensemble_program(net, x.ndim == 3)(params, x)
+    return _by_chunks(_ensemble_program(net, x.ndim == 3), net, params, x, chunk_size)
 
 
 @functools.lru_cache(maxsize=64)

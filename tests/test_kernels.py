@@ -392,6 +392,29 @@ def test_ensemble_ntk_shared_and_per_member_inputs():
     assert kernels.linearized_net(net) is kernels.linearized_net(net)  # programs reused
 
 
+@pytest.mark.parametrize("budget", [None, "1"])  # default budget: one call; 1 byte: 1 member
+def test_ensemble_evaluations_in_chunks_equal_all_at_once(budget, monkeypatch):
+    """Chunked over members (by hand or to fit NNTHEORY_MEMORY_BUDGET), the empirical NTKs and
+    outputs of an ensemble equal those computed in one call; a member's own inputs follow it."""
+    net = nets.mlp(16, 2)
+    params = train.init_ensemble(net, jax.random.split(jax.random.PRNGKey(7), 5), (-1, 5))
+    xs = jnp.stack([X * (1 + i) for i in range(5)])
+    whole = [kernels.empirical_ntk_ensemble(net, params, x, chunk_size=5) for x in (X, xs)]
+    outs = [kernels.ensemble_apply(net, params, x, chunk_size=5) for x in (X, xs)]
+    if budget is not None:
+        monkeypatch.setenv("NNTHEORY_MEMORY_BUDGET", budget)
+        assert kernels.ensemble_chunk_size(net, params, X, ntk=True) == 1
+    else:
+        assert kernels.ensemble_chunk_size(net, params, X, ntk=True) >= 5
+    for i, x in enumerate((X, xs)):
+        for chunk in (None, 2):
+            np.testing.assert_allclose(
+                kernels.empirical_ntk_ensemble(net, params, x, chunk_size=chunk), whole[i],
+                rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(kernels.ensemble_apply(net, params, x, chunk_size=chunk),
+                                       outs[i], rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("act,depth", [("relu", 1), ("erf", 2)])
 def test_symbolic_kernel_errors(act, depth):
     err = kernels.symbolic_kernel_errors(act, depth, np.asarray(X), w_std=1.3, b_std=0.2)

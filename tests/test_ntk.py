@@ -37,12 +37,14 @@ def test_exact_facts_and_table_shapes(tiny):
         assert len(conv) == len(cfg.depths) * len(cfg.widths) * cfg.seeds
         assert (conv["distance"] > 0).all()
         tr = res.tables["training"]
-        assert len(tr) == len(cfg.parameterizations) * len(cfg.train_widths) * cfg.train_seeds
+        acts = len(cfg.train_activations)
+        assert len(tr) == (len(cfg.parameterizations) * acts * len(cfg.train_widths)
+                           * cfg.train_seeds)
         ntk = tr[tr["parameterization"] == "ntk"]
         assert ntk["kernel_gap"].notna().all()
         assert tr[tr["parameterization"] != "ntk"]["kernel_gap"].isna().all()
         # the explicit linearised net is trained at the narrowest width only, every seed
-        assert ntk["lin_closed_form_max_abs"].notna().sum() == cfg.train_seeds
+        assert ntk["lin_closed_form_max_abs"].notna().sum() == cfg.train_seeds * acts
         # the critical rate scales with width as the parameterisation says: constant for NTK,
         # ∝ n under the mean-field scaling
         lr = tr.groupby(["parameterization", "width"])["lr"].first()
@@ -51,12 +53,14 @@ def test_exact_facts_and_table_shapes(tiny):
         sym = res.tables["symbolic"]
         assert set(sym["activation"]) == {"relu"} and set(sym["kernel"]) == {"nngp", "ntk"}
         dg, kern = res.tables["digits"], res.tables["digits_kernels"]
-        assert len(dg) == len(cfg.digits_widths) * cfg.digits_seeds
+        assert len(dg) == 2 * len(cfg.digits_widths) * cfg.digits_seeds  # plain and centred
+        assert list(dg["training"].unique()) == ["plain", "centred"]
         assert len(kern) == 3 and dg["lr"].nunique() == 1
+        assert (dg["rms_to_kernel"] > 0).all()
         assert ((kern["accuracy"] > 0.5) & (kern["accuracy"] <= 1)).all()  # 10 classes
         for w in (cfg.widths[0], cfg.widths[-1]):
             assert res.arrays[f"conv_empirical__w{w}"].shape == (cfg.n_points, cfg.n_points)
-        assert res.arrays["pred_net__w16"].shape == (cfg.n_test,)
+        assert res.arrays["pred_net__erf__w16"].shape == (cfg.n_test,)
 
 
 @pytest.mark.slow
@@ -104,8 +108,8 @@ def _replicate(out, i: int, sweep: str):
 
 
 @pytest.mark.parametrize("sweep,params", [
-    ("training", dict(parameterization="ntk", width=16)),
-    ("training", dict(parameterization="mean_field", width=32)),
+    ("training", dict(parameterization="ntk", activation="erf", width=16)),
+    ("training", dict(parameterization="mean_field", activation="relu", width=32)),
     ("digits", dict(model="kernels")),
     ("digits", dict(model="nets", width=16)),
 ])
@@ -141,6 +145,9 @@ def test_batched_training_and_digits_replicate_is_independent_of_its_batch(sweep
     dict(parameterizations=["standard"]),
     dict(parameterizations=["ntk", "ntk"]),
     dict(parameterizations=["ntk", "mup"]),
+    dict(train_activations=["relu"]),
+    dict(train_activations=["erf", "erf"]),
+    dict(train_activations=["erf", "tanh"]),
     dict(symbolic_activations=["tanh"]),
     dict(symbolic_activations=[]),
     dict(lr_fraction=1.5),
@@ -158,5 +165,170 @@ def test_profiles():
     quick, full = STUDY.config("quick"), STUDY.config("full")
     assert max(full.widths) >= 4096 and len(full.depths) >= 3
     assert quick.seeds >= 5 and quick.train_seeds >= 5  # single seeds mislead
-    assert quick.steps % 5 == 0 and quick.log_every * 5 == quick.steps
+    # the exponent claims need a span of widths: at least 4 octaves, from n >= 256
+    for c in (quick, full):
+        assert c.train_widths[-1] >= 16 * c.train_widths[0] >= 16 * 256
+        assert {"erf", "relu"} <= set(c.train_activations) and "mean_field" in c.parameterizations
     assert full.replicates >= 10 and quick.replicates >= 5
+
+
+# ---------------------------------------------------------------------------------------------
+# Metrics on tables built by hand; nntheory.analysis.ntk
+# ---------------------------------------------------------------------------------------------
+
+
+def _tables(cfg, drift_rate=-1.0, lin_rate=-1.0, kernel_rate=-0.5, mf_rate=0.0):
+    """One replicate's tables where every measured quantity is an exact power of the width."""
+    import pandas as pd
+
+    rows = []
+    for p in cfg.parameterizations:
+        for a in cfg.train_activations:
+            for w in cfg.train_widths:
+                for seed in range(cfg.train_seeds):
+                    c = 1.0 + 0.1 * seed  # seeds differ by a constant factor: same slope
+                    rows.append(dict(
+                        parameterization=p, activation=a, width=w, seed=seed, diverged=False,
+                        drift=c * w ** (mf_rate if p == "mean_field" else drift_rate),
+                        lin_gap=c * w**lin_rate,
+                        kernel_gap=c * w**kernel_rate if p == "ntk" else np.nan,
+                        flow_vs_descent=1e-3 if p == "ntk" else np.nan,
+                        lin_closed_form_max_abs=2e-6 if p == "ntk" and w == cfg.train_widths[0]
+                        else np.nan))
+    conv = pd.DataFrame([dict(depth=d, width=w, seed=s, distance=(1 + s) * w**-0.5)
+                         for d in cfg.depths for w in cfg.widths for s in range(cfg.seeds)])
+    digits = pd.DataFrame([dict(training=t, width=w, seed=s, replicate=0,
+                                accuracy=acc, ensemble_accuracy=0.9, diverged=False,
+                                rms_to_kernel=0.1 * (w / cfg.digits_widths[0]) ** -0.5)
+                           for t, accs in (("plain", (0.85, 0.8, 0.75)),
+                                           ("centred", (0.9, 0.94, 0.955)))
+                           for w, acc in zip(cfg.digits_widths, accs, strict=True)
+                           for s in range(cfg.digits_seeds)])
+    kern = pd.DataFrame(dict(predictor=["NNGP regression (t = ∞)", "NTK regression (t = ∞)",
+                                        "NTK gradient descent (same t as nets)"],
+                             accuracy=[0.95, 0.955, 0.96]))
+    sym = pd.DataFrame(dict(max_rel_error=[1e-9, 1e-15]))
+    return dict(convergence=conv, training=pd.DataFrame(rows), digits=digits,
+                digits_kernels=kern, symbolic=sym)
+
+
+@pytest.mark.parametrize("drift_rate,lin_rate,kernel_rate,mf_rate,holds", [
+    (-1.0, -1.0, -0.5, 0.0, True),      # Dyer & Gur-Ari's n^(−1), the kernel gap's n^(−1/2)
+    (-0.5, -1.0, -0.5, 0.0, False),     # Lee et al.'s bound as the rate: lazy_ntk_drift fails
+    (-0.75, -0.75, -0.5, 0.0, False),   # between the two (the ReLU nets): fails
+    (-1.0, -1.0, -0.3, 0.0, False),     # a kernel gap slower than n^(−1/2)
+    (-1.0, -1.0, -0.5, -0.5, False),    # a lazy mean-field net
+])
+def test_metrics_and_claims_on_exact_power_laws(drift_rate, lin_rate, kernel_rate, mf_rate,
+                                                holds):
+    cfg = STUDY.config("quick")
+    m = STUDY.module.metrics(_tables(cfg, drift_rate, lin_rate, kernel_rate, mf_rate), {}, cfg)
+    assert m["conv_slope_worst"] == pytest.approx(-0.5)
+    for a in cfg.train_activations:
+        assert m[f"drift_slope__ntk__{a}"] == pytest.approx(drift_rate)
+        assert m[f"lin_gap_slope__ntk__{a}"] == pytest.approx(lin_rate)
+        assert m[f"kernel_gap_slope__ntk__{a}"] == pytest.approx(kernel_rate)
+    assert m["drift_slope__mean_field_worst"] == pytest.approx(mf_rate, abs=1e-12)
+    assert m["digits_kernel_minus_best_net"] == pytest.approx(0.96 - 0.85)
+    assert m["digits_centred_gap_widest"] == pytest.approx(0.96 - 0.955)
+    assert m["digits_centred_gap__w32"] == pytest.approx(0.06)
+    assert m["digits_centred_rms_slope"] == pytest.approx(-0.5)
+    lazy = [c for c in STUDY.claims if c.id in ("lazy_ntk_drift", "net_vs_linearised",
+                                                 "net_vs_kernel", "feature_learning_drift")]
+    assert all(c.check(m).passed for c in lazy) == holds
+    assert all(c.check(m).passed for c in STUDY.claims if c.id.startswith(("kernel_vs", "centred")))
+
+
+def test_rate_tolerance_separates_the_two_published_exponents():
+    """The n^(−1) claims' band excludes Lee et al.'s −1/2 and the midpoint −3/4."""
+    lazy = next(c for c in STUDY.claims if c.id == "lazy_ntk_drift")
+    assert lazy.passes(-1.0) and lazy.passes(-0.86) and lazy.passes(-1.14)
+    assert not lazy.passes(-0.5) and not lazy.passes(-0.75) and not lazy.passes(-0.84)
+
+
+def test_width_exponent_and_farthest():
+    from nntheory.analysis import ntk as A
+
+    w = np.repeat([256.0, 1024.0, 4096.0], 3)
+    c = np.tile([1.0, 2.0, 0.5], 3)
+    assert A.width_exponent(w, c * w**-0.75) == pytest.approx(-0.75)
+    assert A.farthest({"erf": -0.9, "relu": -0.7}, -1.0) == -0.7
+    assert A.farthest({"a": 0.1, "b": -0.12}, 0.0) == -0.12
+    assert np.isnan(A.farthest({"a": -1.0, "b": np.nan}, -1.0))
+    assert np.isnan(A.farthest({}, -1.0))
+
+
+def test_accuracy_and_centred_targets():
+    import jax.numpy as jnp
+
+    from nntheory import nets
+    from nntheory.analysis import ntk as A
+
+    pred = np.array([[[0.1, 0.9], [0.8, 0.2], [0.3, 0.4]]])
+    np.testing.assert_allclose(A.accuracy(pred, [[1, 0, 0]]), [2 / 3])
+    # training f on y + f0(X) has the gradients of training the centred net f − f0 on y
+    net = nets.mlp(8, 1, 2, "erf")
+    p0 = net.init_params(jax.random.PRNGKey(0), (-1, 3))
+    p = jax.tree.map(lambda a: a + 0.1, p0)
+    x = jax.random.normal(jax.random.PRNGKey(1), (5, 3))
+    y = jax.random.normal(jax.random.PRNGKey(2), (5, 2))
+    yc = jnp.asarray(A.centred_targets(y, net.apply(p0, x)))
+    g1 = jax.grad(lambda q: 0.5 * jnp.sum((net.apply(q, x) - yc) ** 2))(p)
+    g2 = jax.grad(lambda q: 0.5 * jnp.sum((net.apply(q, x) - net.apply(p0, x) - y) ** 2))(p)
+    for a, b in zip(jax.tree.leaves(g1), jax.tree.leaves(g2), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_ntk_descent_predictions_broadcast_one_kernel_per_data_set():
+    from nntheory import kernels
+    from nntheory.analysis import ntk as A
+
+    rng = np.random.default_rng(0)
+    r, members, n, m, k = 3, 4, 6, 5, 2
+    a = rng.normal(size=(r, n + m, n + m))
+    ntk = a @ a.transpose(0, 2, 1) / (n + m)
+    y, lr = rng.normal(size=(r, n, k)), rng.uniform(0.1, 1.0, r)
+    f0 = rng.normal(size=(r * members, n, k)), rng.normal(size=(r * members, m, k))
+    rep = np.repeat(ntk, members, axis=0)
+    ref = kernels.predict_gradient_descent((rep[:, :n, :n], rep[:, n:, :n]),
+                                           np.repeat(y, members, axis=0), 7,
+                                           np.repeat(lr, members), f0_train=f0[0],
+                                           f0_test=f0[1])[1]
+    np.testing.assert_allclose(A.ntk_descent_predictions(ntk, y, n, 7, lr, members, *f0), ref,
+                               rtol=1e-12, atol=1e-12)
+    ref0 = kernels.predict_gradient_descent((ntk[:, :n, :n], ntk[:, n:, :n]), y, 7, lr)[1]
+    np.testing.assert_allclose(A.ntk_descent_predictions(ntk, y, n, 7, lr), ref0, rtol=1e-12)
+
+
+def test_data_sets_and_members():
+    from nntheory.analysis import ntk as A
+
+    key = jax.random.PRNGKey(3)
+    reg = A.single_index_regression(key, 8, 5, 4)
+    assert reg["x_train"].shape == (8, 4) and reg["y_test"].shape == (5, 1)
+    assert float(np.abs(reg["y_train"]).max()) <= 1.0
+    d = A.digits_split(key, 100, 50)
+    assert d["x_train"].shape == (100, 64) and d["y_test"].shape == (50, 10)
+    np.testing.assert_allclose(d["x_train"].mean(0), 0.0, atol=1e-5)
+    np.testing.assert_allclose(d["y_train"].sum(1), 0.0, atol=1e-6)  # one-hot − 1/10
+    assert (np.argmax(d["y_test"], 1) == d["labels_test"]).all()
+    with pytest.raises(ValueError, match="exceed"):
+        A.digits_split(key, 1500, 500)
+    keys = jax.random.split(key, 2)
+    init, ids, data = A.replicate_members(keys, 3, dict(x_train=np.arange(2)[:, None],
+                                                        other=np.zeros(2)))
+    assert init.shape[0] == 6 and list(ids["replicate"]) == [0, 0, 0, 1, 1, 1]
+    assert list(ids["seed"]) == [0, 1, 2] * 2 and list(data) == ["x_train"]
+    np.testing.assert_array_equal(init[3:], jax.random.split(keys[1], 3))
+
+
+@pytest.mark.parametrize("d_in,width,depth,d_out,params,forward", [
+    (3, 4, 2, 1, 16 + 20 + 5, 2 * (12 + 16 + 4)),
+    (10, 4096, 1, 1, 11 * 4096 + 4097, 2 * (10 * 4096 + 4096)),
+])
+def test_mlp_sizes(d_in, width, depth, d_out, params, forward):
+    from nntheory.analysis import ntk as A
+
+    z = A.mlp_sizes(d_in, width, depth, d_out)
+    assert z["params"] == params and z["forward_flops"] == forward
+    assert z["train_flops"] == 3 * forward
