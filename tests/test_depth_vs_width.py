@@ -41,6 +41,17 @@ def test_exact_facts_hold_in_every_replicate(tiny):
         line = reg[reg["setting"] == "1-D input, whole line"]
         assert (line[line["depth"] == 1]["regions"] == cfg.neurons + 1).all()  # w + 1 exactly
         assert not reg["overflow"].any() and m["init_overflows"] == 0
+        lr = res.tables["line_regions"]  # the scan in N: depth 1 is N + 1 exactly, slope 1
+        assert len(lr) == len(cfg.neuron_counts) * len(cfg.depths) * cfg.init_seeds
+        shallow = lr[lr["depth"] == 1]
+        assert (shallow["regions"] == shallow["neurons"] + 1).all()
+        assert m["line_regions_slope__depth1"] == pytest.approx(1.0, abs=1e-12)
+        assert m["line_regions_per_neuron__depth1__N8"] == pytest.approx(1.0)
+        # the mean-field prediction is the same for every net of a σ_w²; ReLU's is √(σ_w²/2)
+        g = res.tables["growth"]
+        relu = g[g["activation"] == "relu"]
+        np.testing.assert_allclose(relu["predicted"], np.sqrt(relu["sigma_w2"] / 2), rtol=1e-9)
+        assert 0 <= m["trajectory_side_agreement"] <= 1 and m["train_regions_worst_change"] > 0
         # divergence counts every trained member: the fits and the training
         fits, train = res.tables["fits"], res.tables["training"]
         assert train["diverged"].dtype == bool
@@ -56,13 +67,15 @@ def test_batched_sweeps_give_each_replicate_its_own_members(tiny):
         assert len(res.tables["fits"]) == n_fits and "replicate" not in res.tables["fits"]
         assert len(res.tables["training"]) == cfg.seeds
         n_sigma = len(cfg.tanh_sigma_w2) + len(cfg.relu_sigma_w2)
-        assert len(res.tables["growth"]) == n_sigma * cfg.seeds
-        assert res.arrays["train_pred_after"].shape == res.arrays["train_x"].shape == (1001,)
+        assert len(res.tables["growth"]) == n_sigma * cfg.traj_seeds
+        assert len(res.tables["trajectory"]) == n_sigma * cfg.traj_seeds * (cfg.traj_depth + 1)
         k = max(cfg.fit_ks)
         assert res.arrays[f"fit__deep__k{k}__w3"].shape == (cfg.fit_points,)
     # independent draws: the replicates' initial nets and training sets differ
     assert not np.array_equal(a.tables["fits"]["sup"], b.tables["fits"]["sup"])
-    assert not np.array_equal(a.arrays["train_pred_before"], b.arrays["train_pred_before"])
+    assert not np.array_equal(a.tables["training"]["test_loss"], b.tables["training"]["test_loss"])
+    assert not np.array_equal(a.tables["line_regions"]["regions"],
+                              b.tables["line_regions"]["regions"])
     assert not np.array_equal(a.tables["growth"]["growth"], b.tables["growth"]["growth"])
     # the deterministic sweeps are computed once and shared
     assert a.tables["sawtooth"]["n_pieces"].equals(b.tables["sawtooth"]["n_pieces"])
@@ -71,6 +84,10 @@ def test_batched_sweeps_give_each_replicate_its_own_members(tiny):
 @pytest.mark.parametrize("bad", [
     dict(neurons=6, depths=[1, 4]),  # N must be divisible by every depth (and by 4)
     dict(neurons=10, depths=[1, 2]),
+    dict(neuron_counts=[64, 100]),  # each N of the scan too
+    dict(neuron_counts=[64]),  # a slope needs two N
+    dict(traj_depth=3),  # the growth fit skips two layers
+    dict(traj_seeds=0),
     dict(fit_ks=[3, 2]),
     dict(fit_ks=[11]),
     dict(seeds=0),

@@ -364,3 +364,164 @@ def test_sawtooth_region_map_has_2_to_the_k_vertical_strips(k):
     labels = ex.sawtooth_region_map(k, 64)
     assert labels.max() + 1 == 2**k
     assert (labels == labels[:1]).all()  # constant along x₂ (rows): vertical strips
+
+
+# ---------------------------------------------------------------------------------------------
+# Exact tangent lengths and the mean field along depth
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sigma_w2", [1.0, 2.0, 3.0])
+def test_mean_field_lengths_relu_grow_by_sqrt_half_sigma_w2_from_the_first_layer(sigma_w2):
+    lengths = ex.mean_field_lengths("relu", sigma_w2, 0.01, 6)
+    np.testing.assert_allclose(lengths, (sigma_w2 / 2) ** (np.arange(7) / 2), rtol=1e-12)
+    assert ex.mean_field_growth("relu", sigma_w2, 0.01, 6) == pytest.approx(
+        np.sqrt(sigma_w2 / 2), rel=1e-12)
+
+
+@pytest.mark.parametrize("sigma_w2", [1.5, 3.0])
+def test_mean_field_lengths_tanh_at_the_fixed_point_grow_by_sqrt_chi1(sigma_w2):
+    q_star, chi = ex.mean_field_chi("tanh", sigma_w2, 0.0)
+    lengths = ex.mean_field_lengths("tanh", sigma_w2, 0.0, 5, q1=q_star)
+    np.testing.assert_allclose(lengths[1:] / lengths[:-1], np.sqrt(chi), rtol=1e-9)
+
+
+def test_mean_field_growth_tanh_from_q1_approaches_the_fixed_point_with_depth():
+    # at criticality q_l → 0 like 1/(2l): the finite-depth factor is below √χ₁(q*) = 1 and
+    # approaches it as the net deepens; far from it the two agree
+    shallow, deep = (ex.mean_field_growth("tanh", 1.0, 0.0, L) for L in (10, 40))
+    assert shallow < deep < 1.0 and deep == pytest.approx(1.0, abs=0.05)
+    far = ex.mean_field_growth("tanh", 4.0, 0.0, 10)
+    assert far == pytest.approx(np.sqrt(ex.mean_field_chi("tanh", 4.0, 0.0)[1]), rel=5e-3)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: ex.mean_field_lengths("gelu", 1.0, 0.0, 3), "unknown activation"),
+    (lambda: ex.mean_field_lengths("relu", 1.0, 0.0, 0), "depth"),
+])
+def test_mean_field_lengths_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_circle_with_tangents_is_a_circle_of_radius_sqrt_d_in_random_circles_plane():
+    d, T = 6, 64
+    points, tangents = (np.asarray(a, np.float64) for a in ex.circle_with_tangents(KEY, d, T))
+    ref = np.asarray(ex.random_circle(KEY, d, T), np.float64)
+    basis, _ = np.linalg.qr(ref[: T // 4 + 1: T // 4].T)  # two points of the old curve
+    np.testing.assert_allclose(points - (points @ basis) @ basis.T, 0.0, atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(points, axis=1), np.sqrt(d), rtol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(tangents, axis=1), np.sqrt(d), rtol=1e-5)
+    np.testing.assert_allclose(np.sum(points * tangents, axis=1), 0.0, atol=1e-4)
+    fd = (np.roll(points, -1, 0) - np.roll(points, 1, 0)) / (2 * 2 * np.pi / T)
+    np.testing.assert_allclose(fd, tangents * np.sinc(2 / T), atol=1e-4)  # central difference
+
+
+def test_tangent_length_of_scaled_rotations_is_exact():
+    d, c = 6, 1.7
+    q, _ = np.linalg.qr(np.random.default_rng(0).standard_normal((d, d)))
+    layers = [(jnp.asarray(c * q), jnp.zeros(d))] * 4
+    points, tangents = ex.circle_with_tangents(KEY, d, 16)  # 16 points suffice: exact tangents
+    lengths = np.asarray(ex.tangent_length(ex.dense_layer(lambda z: z), layers, points, tangents))
+    np.testing.assert_allclose(lengths, 2 * np.pi * np.sqrt(d) * c ** np.arange(5), rtol=1e-5)
+
+
+def test_tangent_length_equals_the_polyline_length_of_a_densely_sampled_smooth_curve():
+    net = nets.mlp(8, 3, 1, "tanh", parameterization="standard", w_std=1.2)
+    layers = [(w[0], b[0]) for w, b in ex.affine_layers(net, ex.sample_mlp_params(net, KEY, 1,
+                                                                                  8))[:-1]]
+    phi = ex.dense_layer(nets.activation("tanh").fn)
+    points, tangents = ex.circle_with_tangents(KEY, 8, 4000)
+    exact = np.asarray(ex.tangent_length(phi, layers, points, tangents))
+    closed = jnp.concatenate([points, points[:1]])
+    poly = np.asarray(ex.trajectory_length(phi, layers, closed))
+    np.testing.assert_allclose(exact, poly, rtol=1e-3)  # the polyline is a lower bound
+    assert np.all(poly <= exact * (1 + 1e-5))
+
+
+@pytest.mark.parametrize("max_bytes", [None, 1, 40_000])
+def test_tangent_lengths_match_one_net_at_a_time_in_any_chunking(max_bytes):
+    net = nets.mlp(8, 3, 1, "relu", parameterization="standard", w_std=1.5, b_std=0.1)
+    layers = ex.affine_layers(net, ex.sample_mlp_params(net, KEY, 5, 8))[:-1]
+    points, tangents = ex.circle_with_tangents(KEY, 8, 50)
+    phi = nets.activation("relu").fn
+    got = ex.tangent_lengths(phi, layers, points, tangents, max_bytes=max_bytes)
+    assert got.shape == (5, 4)
+    for i in range(5):
+        one = [(w[i], b[i]) for w, b in layers]
+        np.testing.assert_allclose(got[i], ex.tangent_length(ex.dense_layer(phi), one, points,
+                                                             tangents), rtol=1e-5)
+
+
+def test_farthest_from_picks_the_value_a_two_sided_claim_must_bound():
+    assert ex.farthest_from([0.9, 1.05, 1.2], 1.0) == 1.2
+    assert ex.farthest_from([0.7, 1.05, 1.2], 1.0) == 0.7
+    assert ex.farthest_from(np.array([2.0]), 0.0) == 2.0
+
+
+@pytest.mark.parametrize(("act", "sigma_w2", "b_std"), [("relu", 3.0, 0.1), ("tanh", 0.5, 0.0),
+                                                        ("tanh", 4.0, 0.0)])
+def test_tangent_lengths_of_wide_nets_follow_the_mean_field(act, sigma_w2, b_std):
+    width, depth = 256, 6
+    net = nets.mlp(width, depth, 1, act, parameterization="standard", w_std=sigma_w2**0.5,
+                   b_std=b_std)
+    layers = ex.affine_layers(net, ex.sample_mlp_params(net, KEY, 4, width))[:-1]
+    points, tangents = ex.circle_with_tangents(KEY, width, 64)
+    lengths = ex.tangent_lengths(nets.activation(act).fn, layers, points, tangents)
+    growth = np.exp(np.mean(np.log(ex.growth_rate(lengths, skip=2))))
+    # finite-width bias <= 1.25/n and scatter of a 4-net mean: well inside 3 %
+    assert growth == pytest.approx(ex.mean_field_growth(act, sigma_w2, b_std**2, depth), rel=0.03)
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers for studies: region scaling, sawtooth targets, growth of fresh nets, cross-checks
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("c", "power"), [(1.0, 1.0), (0.8, 1.0), (1.0, 2.0), (3.0, 0.5)])
+def test_region_scaling_reads_the_exponent_of_mean_minus_one(c, power):
+    n = np.array([16.0, 32.0, 64.0, 128.0])
+    slope, ratio = ex.region_scaling(n, c * n**power + 1)
+    assert slope == pytest.approx(power, abs=1e-12)
+    np.testing.assert_allclose(ratio, (c * n**power + 1) / (n + 1))
+
+
+def test_region_scaling_of_n_plus_one_is_exactly_linear_and_one():
+    slope, ratio = ex.region_scaling([8, 64], [9, 65])
+    assert slope == pytest.approx(1.0) and np.allclose(ratio, 1.0)
+
+
+@pytest.mark.parametrize("bad", [([8], [9]), ([8, 16], [9, 1]), ([0, 16], [9, 17]),
+                                 ([8, 16], [9, 17, 33])])
+def test_region_scaling_bad_input(bad):
+    with pytest.raises(ValueError, match="region_scaling"):
+        ex.region_scaling(*bad)
+
+
+def test_sawtooth_targets_are_the_sawtooths_on_a_shared_grid():
+    x, y = ex.sawtooth_targets([1, 3], 9)
+    assert x.shape == y.shape == (2, 9, 1)
+    np.testing.assert_array_equal(x[0], x[1])
+    np.testing.assert_array_equal(y[0, :, 0], ex.sawtooth(1, np.linspace(0, 1, 9)))
+    np.testing.assert_array_equal(y[1, :, 0], [0, 1, 0, 1, 0, 1, 0, 1, 0])  # g_3 at the j/8
+
+
+def test_tangent_growth_matches_its_parts():
+    net = nets.mlp(8, 4, 1, "relu", parameterization="standard", w_std=1.5, b_std=0.1)
+    points, tangents = ex.circle_with_tangents(KEY, 8, 32)
+    lengths, growth = ex.tangent_growth(net, KEY, 3, points, tangents, skip=1)
+    layers = ex.affine_layers(net, ex.sample_mlp_params(net, KEY, 3, 8))[:-1]
+    ref = ex.tangent_lengths(nets.activation("relu").fn, layers, points, tangents)
+    np.testing.assert_allclose(lengths, ref)
+    np.testing.assert_allclose(growth, ex.growth_rate(ref, skip=1))
+
+
+def test_sampling_cross_check_and_init_region_maps():
+    net = nets.mlp(6, 2, 1, "relu", parameterization="standard", w_std=2**0.5, b_std=0.1)
+    st = ex.stack_nets([ex.affine_layers(net, ex.sample_mlp_params(net, KEY, 3, 2))])
+    starts, ends = -np.ones((3, 2)), np.ones((3, 2))
+    rows = ex.sampling_cross_check("relu", st, starts, ends, [0, 2], 20_001)
+    assert len(rows) == 2 and all(r["exact"] == r["sampled"] for r in rows)
+    assert all(r["exact_seconds"] >= 0 and r["sampled_seconds"] >= 0 for r in rows)
+    maps = ex.init_region_maps({"a": net}, KEY, extent=2.0, resolution=32)
+    assert maps["a"].shape == (32, 32) and maps["a"].dtype == np.int32

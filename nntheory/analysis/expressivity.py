@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -36,6 +37,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from nntheory import nets
 from nntheory.compat.neural_tangents import permissive, stax
 from nntheory.data import numpy_rng  # noqa: F401  (re-exported: studies call ex.numpy_rng)
 from nntheory.nets import Net
@@ -186,7 +188,8 @@ def _refine(xp, bp, n, c, d, w, b, kinks, slopes, intercepts, t_lo, t_hi, cap_ou
     jax.numpy (``xp=jnp``, fixed sizes, jitted and vmapped).
 
     bp: (P,) sorted breakpoints (+inf padded), n: how many are real; c, d: (P+1, n_in).
-    Returns (bp' (cap_out,), n', c' (cap_out+1, n_out), d', overflow).
+    Returns (bp' (cap_out,), n', c' (cap_out+1, n_out), d', overflow). With numpy,
+    ``cap_out=None`` sizes the new arrays to the exact count (never overflows).
     """
     P1 = bp.shape[0] + 1
     lo, hi, valid, bp_ext = _bounds(xp, bp, n, t_lo, t_hi)
@@ -221,6 +224,8 @@ def _refine(xp, bp, n, c, d, w, b, kinks, slopes, intercepts, t_lo, t_hi, cap_ou
     size = cnt + 1
     base = xp.cumsum(size) - size  # the first new interval of each parent
     new_n = n + xp.sum(cnt)
+    if cap_out is None:  # numpy: exactly as many breakpoints as there are
+        cap_out = int(new_n)
     pos_r = xp.where(ok, base[:, None] + rank, cap_out)
     idx = xp.arange(P1)
     pos_old = xp.where(idx < n, base + cnt, cap_out)
@@ -321,12 +326,10 @@ def count_linear_regions(net_or_activation, params, start, end, *, whole_line: b
     t_lo, t_hi = (-np.inf, np.inf) if whole_line else (0.0, 1.0)
     n, bp = 0, np.zeros(0)
     c, d = a[None, :], (e - a)[None, :]
-    for w, b in layers[:-1]:
-        cap = n + (n + 1) * w.shape[1] * len(kinks)
+    for w, b in layers[:-1]:  # arrays sized to the exact count of each layer
         bp, n, c, d, _ = _refine(np, bp, n, c, d, w, b, kinks, slopes, intercepts, t_lo, t_hi,
-                                 cap)
+                                 None)
         n = int(n)
-        bp, c, d = bp[:n], c[: n + 1], d[: n + 1]
     w, b = layers[-1]
     icpt, slope = c @ w + b[None, :], d @ w
     n_pieces = int(_n_pieces(np, slope, n, rtol))
@@ -803,6 +806,66 @@ def mean_field_chi(activation: str, sigma_w2: float, sigma_b2: float,
     return float(q), float(chi)
 
 
+def mean_field_lengths(activation: str, sigma_w2: float, sigma_b2: float, depth: int,
+                       q1: float | None = None) -> np.ndarray:
+    """The mean-field trajectory length after each layer, relative to the input's: (depth + 1,)
+    ℓ_l/ℓ_0 = Π_{k≤l} √χ(q_k), χ(q) = σ_w² E[φ'(√q z)²], along the length map
+    q_{k+1} = σ_w² E[φ(√q_k z)²] + σ_b² from the first layer's q_1 (default σ_w² + σ_b²: inputs
+    of norm √d through weights N(0, σ_w²/d), as :func:`random_circle`).
+
+    The tangent of a curve is multiplied in squared norm by χ(q_l) at layer l, where q_l is
+    that layer's pre-activation variance (Poole et al. 2016, arXiv:1606.05340, the length map
+    and χ₁; Raghu et al. 2017, arXiv:1606.05336, Sec. 2.1). Once q_l has reached q* this is
+    √χ₁ per layer (:func:`mean_field_chi`); at σ_b = 0 near the tanh critical point q_l → 0 only
+    as ~1/(2l) (Schoenholz et al. 2017, arXiv:1611.01232, Sec. 3: power-law approach at
+    criticality), so a net of finite depth sees a factor below √χ₁(q*) there.
+    """
+    if activation not in MEAN_FIELD:
+        raise ValueError(f"unknown activation {activation!r}; allowed: {', '.join(MEAN_FIELD)}")
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+        raise ValueError(f"depth must be a positive integer, got {depth!r}")
+    phi, dphi = MEAN_FIELD[activation]
+    q = sigma_w2 + sigma_b2 if q1 is None else float(q1)
+    log_factor = []
+    for _ in range(depth):
+        q_eval = min(max(q, 1e-300), 1e100)
+        log_factor.append(0.5 * math.log(sigma_w2 * _gauss_expect(lambda z: dphi(z) ** 2, q_eval)))
+        q = sigma_w2 * _gauss_expect(lambda z: phi(z) ** 2, q_eval) + sigma_b2
+    return np.exp(np.concatenate([[0.0], np.cumsum(log_factor)]))
+
+
+def mean_field_growth(activation: str, sigma_w2: float, sigma_b2: float, depth: int, *,
+                      skip: int = 2, q1: float | None = None) -> float:
+    """The per-layer growth factor that :func:`growth_rate` (with the same ``skip``) reads off
+    the mean-field lengths :func:`mean_field_lengths`: the prediction for a measured growth
+    factor of a net of this depth, estimator included."""
+    return float(growth_rate(mean_field_lengths(activation, sigma_w2, sigma_b2, depth, q1),
+                             skip=skip))
+
+
+def tangent_length(apply_layer: Callable, params_by_layer: Sequence, points: jax.Array,
+                   tangents: jax.Array, span: float = 2 * math.pi) -> jax.Array:
+    """The arc length of the image of a curve after each layer, from its exact tangents:
+    (L + 1,) with ℓ_l = span · mean_i ‖∂h_l(x(θ_i))/∂θ‖ over T points equally spaced in a period
+    of length ``span`` (``points`` (T, d) without the repeated end, ``tangents`` = dx/dθ there).
+
+    The tangent is pushed through each layer by forward-mode differentiation
+    (``jax.jvp``), so this is a Riemann sum of the exact length integrand: unlike the polyline
+    length of :func:`trajectory_length` it does not saturate when the image curve wiggles on a
+    scale finer than the sampling (the chaotic phase at depth). In the large-width limit its
+    square grows by χ(q_l) per layer (:func:`mean_field_lengths`).
+
+    References: Raghu et al. 2017 (arXiv:1606.05336), Sec. 2.1, trajectory length;
+    Poole et al. 2016 (arXiv:1606.05340), the length element and χ₁.
+    """
+    h, dh = points, tangents
+    out = [span * jnp.mean(jnp.linalg.norm(dh, axis=-1))]
+    for p in params_by_layer:
+        h, dh = jax.jvp(lambda x, p=p: apply_layer(p, x), (h,), (dh,))
+        out.append(span * jnp.mean(jnp.linalg.norm(dh, axis=-1)))
+    return jnp.stack(out)
+
+
 # ---------------------------------------------------------------------------------------------
 # Helpers for studies: batched counts with exact recounts, unstacking, sawtooth fits, circles
 # ---------------------------------------------------------------------------------------------
@@ -834,6 +897,69 @@ def count_regions_exact(activation: str, st: StackedNets, starts, ends, *, capac
                                  whole_line=bool(whole[i, j]))
         n_reg[i, j], n_pc[i, j] = r.n_regions, r.n_pieces
     return RegionCounts(n_reg, n_pc, counts.overflow)
+
+
+def sampling_cross_check(activation: str, st: StackedNets, starts, ends, which: Sequence[int],
+                         n_samples: int) -> list[dict]:
+    """Exact against dense-sampling counts, timed, for nets ``which`` of a padded batch along
+    their segments starts[i] → ends[i] (each (d,)): per net, ``exact`` and ``sampled`` regions
+    and the seconds of each (:func:`count_linear_regions`, :func:`count_regions_sampled`)."""
+    out = []
+    for i in which:
+        layers = unstack_net(st, i)
+        t0 = time.perf_counter()
+        exact = count_linear_regions(activation, layers, starts[i], ends[i]).n_regions
+        t1 = time.perf_counter()
+        sampled = count_regions_sampled(activation, layers, starts[i], ends[i], n_samples)
+        out.append(dict(exact=exact, sampled=sampled, exact_seconds=t1 - t0,
+                        sampled_seconds=time.perf_counter() - t1))
+    return out
+
+
+def init_region_maps(nets_by_name: dict[str, Net], key, *, extent: float, resolution: int
+                     ) -> dict[str, np.ndarray]:
+    """:func:`region_map_2d` of one freshly drawn 2-input net per name (key folded with the
+    name's position) on the square [−extent, extent]² of the input plane: int32 labels."""
+    out = {}
+    for i, (name, net) in enumerate(nets_by_name.items()):
+        p = jax.tree_util.tree_map(lambda x: x[0], sample_mlp_params(
+            net, jax.random.fold_in(key, i), 1, 2))
+        out[name] = region_map_2d(net, p, [0.0, 0.0], [1.0, 0.0], [0.0, 1.0], extent=extent,
+                                  resolution=resolution)[0].astype(np.int32)
+    return out
+
+
+def sawtooth_targets(ks: Sequence[int], n_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Training data for fitting sawtooths: x (K, n, 1) on the uniform grid of [0, 1] and
+    y (K, n, 1) = g_{k_i}(x) (:func:`sawtooth`), float64, one target per k in ``ks``."""
+    x = np.linspace(0.0, 1.0, n_points)[:, None]
+    return np.broadcast_to(x, (len(ks),) + x.shape), np.stack([sawtooth(k, x) for k in ks])
+
+
+def region_scaling(neurons, mean_regions) -> tuple[float, np.ndarray]:
+    """How the mean number of regions along a line scales with the number of neurons N: the
+    least-squares slope of log(mean − 1) against log N (1 for a count c N + 1), and the ratios
+    mean/(N + 1) (1 in the large-width limit).
+
+    References: Hanin & Rolnick 2019 (arXiv:1901.09021): regions along a line at He
+    initialisation grow linearly in N; Kogan, Jananthan & Kepner 2025 (arXiv:2512.08091): for
+    1-D He nets with biases E[regions] = Σ n_l + o(Σ n_l) + 1.
+    """
+    n, r = np.asarray(neurons, np.float64), np.asarray(mean_regions, np.float64)
+    if n.shape != r.shape or n.size < 2 or np.any(n <= 0) or np.any(r <= 1):
+        raise ValueError("region_scaling needs at least two N > 0 with mean counts above 1")
+    return float(np.polyfit(np.log(n), np.log(r - 1), 1)[0]), r / (n + 1)
+
+
+def tangent_growth(net: Net, key, n_nets: int, points, tangents, *, skip: int = 2,
+                   max_bytes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``n_nets`` fresh draws of an MLP (:func:`sample_mlp_params`, input width = its width):
+    the exact-tangent lengths of a curve after each hidden layer (:func:`tangent_lengths`,
+    (n_nets, L + 1)) and each net's per-layer growth factor (:func:`growth_rate`, ``skip``)."""
+    layers = affine_layers(net, sample_mlp_params(net, key, n_nets, points.shape[-1]))[:-1]
+    phi = nets.activation(net.info["activation"]).fn
+    lengths = tangent_lengths(phi, layers, points, tangents, max_bytes=max_bytes)
+    return lengths, growth_rate(lengths, skip=skip)
 
 
 def sample_mlp_ensembles(net: Net, keys, n_nets: int, input_dim: int) -> list:
@@ -898,6 +1024,59 @@ def random_circle(key, dim: int, n_points: int) -> jax.Array:
     theta = jnp.linspace(0.0, 2 * jnp.pi, n_points + 1)
     return jnp.sqrt(dim) * (jnp.cos(theta)[:, None] * u[0][None, :]
                             + jnp.sin(theta)[:, None] * u[1][None, :])
+
+
+def farthest_from(values, target: float) -> float:
+    """The value farthest from ``target``: what a two-sided claim around ``target`` must bound
+    (its sign says on which side the worst case lies)."""
+    v = np.asarray(values, np.float64).ravel()
+    if not v.size:
+        raise ValueError("farthest_from needs at least one value")
+    return float(v[np.argmax(np.abs(v - target))])
+
+
+def circle_with_tangents(key, dim: int, n_points: int) -> tuple[jax.Array, jax.Array]:
+    """The circle x(θ) = √dim (cos θ u + sin θ v) at θ_i = 2π i/T, i < T (no repeated end), and
+    its tangents dx/dθ = √dim (−sin θ u + cos θ v), float32: the input of :func:`tangent_length`
+    (span 2π; input length 2π √dim). u, v are orthonormal (Gram–Schmidt of the two Gaussian
+    directions of :func:`random_circle`, same plane), so every point has norm √dim, i.e. the
+    same q_1 = σ_w² + σ_b² through weights N(0, σ_w²/dim), as the mean field assumes."""
+    g = numpy_rng(key).standard_normal((2, dim))
+    u0 = g[0] / np.linalg.norm(g[0])
+    v0 = g[1] - (g[1] @ u0) * u0
+    u = jnp.asarray(np.stack([u0, v0 / np.linalg.norm(v0)]), jnp.float32)
+    theta = 2 * jnp.pi * jnp.arange(n_points) / n_points
+    c, s = jnp.cos(theta)[:, None], jnp.sin(theta)[:, None]
+    return (jnp.sqrt(dim) * (c * u[0][None, :] + s * u[1][None, :]),
+            jnp.sqrt(dim) * (-s * u[0][None, :] + c * u[1][None, :]))
+
+
+@functools.partial(jax.jit, static_argnames="phi")
+def _tangent_lengths_of_nets(layers, points, tangents, phi):
+    return jax.vmap(lambda ls: tangent_length(dense_layer(phi), ls, points, tangents))(layers)
+
+
+def tangent_lengths(phi: Callable[[jax.Array], jax.Array], layers, points, tangents, *,
+                    max_bytes: int | None = None) -> np.ndarray:
+    """:func:`tangent_length` of one curve through M nets: ``layers`` is the list of their
+    stacked hidden (W, b) layers (leading axis M); returns (M, L + 1). One jitted, vmapped
+    program, called on chunks of nets whose weights and two (T, width) activations per net fit
+    ``max_bytes`` (all at once when None); the last chunk is padded so every chunk compiles
+    once."""
+    M = layers[0][0].shape[0]
+    per_net = sum(int(np.prod(w.shape[1:])) + int(np.prod(b.shape[1:])) for w, b in layers)
+    per_net = 4 * (per_net + 4 * points.shape[0] * max(w.shape[-1] for w, _ in layers))
+    chunk = M if max_bytes is None else int(max(1, min(M, max_bytes // per_net)))
+    out = []
+    for i in range(0, M, chunk):
+        part = jax.tree_util.tree_map(lambda a, i=i: a[i:i + chunk], layers)
+        n = jax.tree_util.tree_leaves(part)[0].shape[0]
+        if n < chunk:  # pad with copies of the first net, dropped below
+            part = jax.tree_util.tree_map(
+                lambda a, n=n: jnp.concatenate([a, jnp.repeat(a[:1], chunk - n, 0)]), part)
+        out.append(np.asarray(_tangent_lengths_of_nets(part, points, tangents, phi),
+                              np.float64)[:n])
+    return np.concatenate(out)
 
 
 @functools.partial(jax.jit, static_argnames="phi")
