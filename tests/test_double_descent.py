@@ -143,9 +143,10 @@ def _pinv_fit(X, y, lam):
     return np.linalg.solve(X.T @ X + n * lam * np.eye(p), X.T @ y)
 
 
+@pytest.mark.parametrize("backend", dd.LSTSQ_BACKENDS)
 @pytest.mark.parametrize("along", ["features", "samples"])
 @pytest.mark.parametrize("shape", [(12, 30), (30, 12)])
-def test_sweep_matches_pinv_and_solve(along, shape):
+def test_sweep_matches_pinv_and_solve(along, shape, backend):
     rng = np.random.default_rng(0)
     n, P = shape
     X = rng.standard_normal((2, n, P))
@@ -155,7 +156,8 @@ def test_sweep_matches_pinv_and_solve(along, shape):
     other = n if along == "features" else P
     sizes = sorted({1, other - 1, other, min(other + 1, full), full} & set(range(1, full + 1)))
     lams = [0.0, 0.05, 2.0]
-    fit = dd.ridge_fit(X, y, lams, sizes, along=along, X_test=Xt)
+    fit = dd.ridge_fit(X, y, lams, sizes, along=along, X_test=Xt, backend=backend)
+    assert fit.coef.dtype == np.float64  # the jax backend too (a scoped x64)
     for b in range(2):
         for i, s in enumerate(sizes):
             Xs, ys = (X[b, :, :s], y[b]) if along == "features" else (X[b, :s], y[b, :s])
@@ -206,6 +208,7 @@ def test_per_size_penalties_and_chunking(monkeypatch):
         (dict(sizes=[0, 3]), "increasing"),
         (dict(sizes=[3, 99]), "increasing"),
         (dict(along="rows"), "along"),
+        (dict(backend="torch"), "backend"),
         (dict(lam=-1.0), "non-negative"),
         (dict(lam=np.zeros((2, 1)), sizes=[3]), "sizes, L"),
         (dict(X_test=np.zeros((4, 7))), "X_test"),
@@ -270,6 +273,108 @@ def test_curve_summaries():
         dd.risk_curve([10, 20], a=np.zeros((2, 3)))
 
 
+@pytest.mark.parametrize(
+    "x, err, keep, expected",
+    [
+        ([1, 2, 3], [0.1, 5.0, 0.2], None, 2),
+        ([1, 2, 3], [0.1, 5.0, 0.2], [True, False, True], 3),  # the spike left out
+        ([0.9, 1.0, 1.1], [2.0, np.inf, 3.0], [True, False, True], 1.1),
+    ],
+)
+def test_peak_location_off_a_mask(x, err, keep, expected):
+    assert dd.peak_location(x, err, keep=keep) == expected
+
+
+def test_peak_location_rejects_an_empty_mask():
+    with pytest.raises(ValueError, match="keep"):
+        dd.peak_location([1, 2], [1.0, 2.0], keep=[False, False])
+
+
+def test_off_threshold_leaves_out_the_infinite_expectations():
+    sizes = np.array([95, 98, 99, 100, 101, 102, 105])
+    assert list(dd.off_threshold(sizes, 100)) == [True, True, False, False, False, True, True]
+    # exactly where the finite-n expectation is infinite
+    assert list(np.isfinite(dd.ridgeless_risk_finite(100, sizes))) == list(
+        dd.off_threshold(sizes, 100))
+
+
+@pytest.mark.parametrize(
+    "noisy, clean, expected",
+    [
+        # heights 4 − 1 = 3 over 2 − 1 = 1, and 6 − 2 = 4 over 3 − 1 = 2: median of (3, 2)
+        ([[1.0, 4.0, 1.0], [1.0, 6.0, 2.0]], [[1.0, 2.0, 1.0], [1.0, 3.0, 1.0]], 2.5),
+        # the masked-out middle column (p = n) never counts
+        ([[1.0, 99.0, 2.0, 1.0]], [[1.0, 1e6, 1.5, 1.0]], 2.0),
+        # a clean curve without a peak: +inf when the noisy one has one
+        ([[1.0, 3.0, 1.0]], [[2.0, 1.0, 2.0]], np.inf),
+        # noise that lowers the peak: below 1
+        ([[1.0, 1.5, 1.0]], [[1.0, 3.0, 1.0]], 0.25),
+    ],
+)
+def test_peak_height_ratio_table(noisy, clean, expected):
+    S = len(noisy[0])
+    keep = np.ones(S, bool)
+    if S == 4:
+        keep[1] = False
+    assert dd.peak_height_ratio(np.array(noisy), np.array(clean), keep) == pytest.approx(expected)
+
+
+def test_peak_height_ratio_is_nan_without_any_peak():
+    flat = np.ones((2, 3))
+    assert np.isnan(dd.peak_height_ratio(flat, flat, np.ones(3, bool)))
+    with pytest.raises(ValueError):
+        dd.peak_height_ratio(flat, flat, np.ones(2, bool))
+
+
+@pytest.mark.parametrize(
+    "train_error, tol, expected",
+    [
+        ([0.3, 0.1, 0.02, 0.0, 0.0], 0.01, 16),
+        ([0.3, 0.1, 0.02, 0.0, 0.0], 0.05, 12),
+        ([0.3, 0.1, 0.005, 0.02, 0.0], 0.01, 12),  # the first width that fits, not the last
+        ([0.3, 0.2, 0.1, 0.05, 0.02], 0.01, np.inf),  # beyond the sweep
+    ],
+)
+def test_interpolation_threshold(train_error, tol, expected):
+    assert dd.interpolation_threshold([4, 8, 12, 16, 32], train_error, tol) == expected
+
+
+def test_gaussian_sweep_in_blocks(monkeypatch):
+    """One block draws exactly gaussian_design; a small budget cuts the seeds into blocks,
+    each drawn after the last from the same generator."""
+    sizes, snrs = [4, 10, 16], [1.0, 4.0]
+    lams = np.zeros((3, 1))
+    one = dd.gaussian_sweep(np.random.default_rng(0), 3, 10, 16, sizes, snrs, lams)
+    d = dd.gaussian_design(np.random.default_rng(0), 3, 10, 16, snrs)
+    fit = dd.ridge_fit(d.X, d.y, lams, sizes, X_test=d.probe, coef=False)
+    np.testing.assert_allclose(one["risk"], dd.excess_risk(fit, d.r))
+    np.testing.assert_allclose(one["norm"] ** 2, fit.norm2)
+    assert one["train_mse"].shape == (3, 3, 1, 2)
+    monkeypatch.setattr(dd, "MEMORY_BUDGET", 10 * 16)  # 8× the budget: one 10 × 16 design
+    rng = np.random.default_rng(0)
+    blocks = dd.gaussian_sweep(rng, 3, 10, 16, sizes, snrs, lams)
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        d = dd.gaussian_design(rng, 1, 10, 16, snrs)
+        fit = dd.ridge_fit(d.X, d.y, lams, sizes, X_test=d.probe, coef=False)
+        np.testing.assert_allclose(blocks["risk"][i], dd.excess_risk(fit, d.r)[0])
+    sw = dd.gaussian_sweep(np.random.default_rng(1), 2, 20, 8, [4, 8, 20], [4.0],
+                           np.zeros((3, 1)), along="samples")
+    assert set(sw) == {"risk", "norm"} and sw["risk"].shape == (2, 3, 1, 1)
+
+
+def test_flop_counts():
+    # features, n = 2, P = 3, sizes (1, 3), one penalty, one output, no test points:
+    # Gram 2·2·2² = 16 (small) + 2·2·2·3 = 24 (big); solves 2·(⅔·8 + 2·4) = 26⅔;
+    # predictions 2·2·1·1·2·2 = 16
+    assert dd.lstsq_sweep_flops(2, 3, [1, 3], 1, 1) == pytest.approx(16 + 24 + 80 / 3 + 16)
+    # samples, n = 3 rows, P = 2: Gram 2·2·2² = 16 (small) + 2·2·3·3 = 36 (big)
+    assert dd.lstsq_sweep_flops(3, 2, [1, 3], 1, 1, along="samples") == pytest.approx(
+        16 + 36 + 80 / 3 + 2 * 2 * 3 * 2)
+    # MLP 2 → 3 → 3 → 1 (depth 2): 6 + 9 + 3 weights, 3 + 3 + 1 biases = 25 parameters
+    assert dd.mlp_train_flops(3, 2, 2, 1, 10, 5, 4, 2) == 6 * 25 * 10 * 4 + 2 * 25 * 15 * 3
+
+
 def test_mse_and_classification_error():
     pred = np.array([[[1.0, 0.0], [0.2, 0.9]]])
     assert dd.mse(pred, np.array([[[1.0, 0.0], [1.0, 0.0]]]))[0] == pytest.approx(
@@ -288,6 +393,24 @@ def test_rise_and_fall():
     assert dd.rise_and_fall([0.1, 0.2, 0.4]) == (4.0, 1.0)  # peak last: no fall
     with pytest.raises(ValueError):
         dd.rise_and_fall([0.1])
+
+
+@pytest.mark.parametrize(
+    "err, expected",
+    [
+        ([0.2, 0.3, 0.25], (1.5, 1.2, 1)),
+        # the narrowest model underfits worse than the peak (Nakkiran et al. 2019, Fig. 1):
+        # the bump at index 2 is the peak, not the global maximum at index 0
+        ([0.5, 0.2, 0.3, 0.25, 0.1], (1.5, 3.0, 2)),
+        ([0.4, 0.3, 0.2], (0.75, 1.5, 1)),  # falling: no bump (min(rise, fall) < 1)
+        ([0.1, 0.2, 0.4], (2.0, 0.5, 1)),  # rising to the end: no fall
+    ],
+)
+def test_double_descent_bump(err, expected):
+    assert dd.double_descent_bump(err) == pytest.approx(expected)
+    assert dd.double_descent_bump([0.1, 0.2]) == (1.0, 1.0, 1)  # no interior point
+    with pytest.raises(ValueError):
+        dd.double_descent_bump([0.1])
 
 
 def test_gaussian_design_and_excess_risk():
@@ -390,7 +513,7 @@ def test_exact_facts_at_the_test_profile(tiny):
     cfg, results = tiny
     for res in results.values():
         lin = res.tables["linear"]
-        assert len(lin) == 3 * 5 * 3 * 2  # seeds × γ × SNRs × (min-norm, optimal ridge)
+        assert len(lin) == 3 * 7 * 3 * 2  # seeds × γ × SNRs × (min-norm, optimal ridge)
         assert set(lin.columns) >= {"seed", "p", "gamma", "snr", "estimator", "risk", "norm"}
         rf = res.tables["rf_modelwise"]
         assert len(rf) == 2 * 5 * 2 * 2  # seeds × p × labels × (λ = 0, 1e-2)
@@ -400,8 +523,10 @@ def test_exact_facts_at_the_test_profile(tiny):
         mlp = res.tables["mlp"]
         assert len(mlp) == len(cfg.mlp_widths) * cfg.mlp_seeds and not mlp["diverged"].any()
         m = STUDY.metrics(res, cfg)
-        assert m["linear_peak_gamma_worst"] == 1.0 and m["diverged_members"] == 0
-        assert m["linear_fits"] == 3 * 5 * (1 + 3) and m["rf_fits"] == 2 * 5 * 2
+        # the peak is measured off p = n (where E R = ∞), so it is never γ = 1 itself
+        assert m["linear_peak_gamma_worst"] != 1.0 and m["diverged_members"] == 0
+        assert m["rf_peak_ratio_worst"] != 1.0
+        assert m["linear_fits"] == 3 * 7 * (1 + 3) and m["rf_fits"] == 2 * 5 * 2
         assert 0 < m["mlp_seconds"] <= m["run_seconds"]
     # the deterministic closed forms are shared; every random draw is the replicate's own
     a, b = (results[s].tables for s in (0, 1))
@@ -419,7 +544,8 @@ def test_metrics_of_a_hand_built_mlp_sweep(tiny):
         width=[4, 4, 8, 8, 16, 16], seed=[0, 1] * 3, test_error=[0.2, 0.2, 0.3, 0.3, 0.3, 0.2],
         train_error=[0.5, 0.5, 0.005, 0.01, 0.0, 0.0], diverged=False))
     m = STUDY.metrics(Results(tables, {}), cfg)
-    assert m["mlp_peak_width"] == 8 and m["mlp_interpolation_width"] == 8
+    assert m["mlp_peak_width"] == 8 and m["mlp_interpolation_width"] == 8  # <= 1 %: 0.005
+    assert m["mlp_peak_over_interpolation"] == 1.0
     assert m["mlp_rise_to_peak"] == pytest.approx(1.5)
     assert m["mlp_fall_after_peak"] == pytest.approx(0.3 / 0.25)
     assert m["mlp_double_descent"] == pytest.approx(1.2)
@@ -455,6 +581,7 @@ def test_batched_mlp_replicate_does_not_depend_on_its_batch():
         (dict(linear_seeds=1), "linear_seeds"),
         (dict(mlp_steps=0), "mlp_steps"),
         (dict(rf_lams=[0.0, 1.0]), "rf_lams"),
+        (dict(lstsq_backend="torch"), "lstsq_backend"),
     ],
 )
 def test_config_validation(override, match):

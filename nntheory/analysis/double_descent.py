@@ -9,16 +9,17 @@ R = E_x[(xᵀβ̂ − xᵀβ)²] = ‖β̂ − β‖² for isotropic x (the nois
 included). Ridge minimises (1/n)‖y − Xβ‖² + λ‖β‖², i.e. β̂_λ = (XᵀX + nλI)⁻¹Xᵀy; min-norm
 least squares is its limit λ → 0⁺, β̂ = X⁺y.
 
-Every fit here runs in float64 (NumPy's LAPACK; JAX's x64 mode is never switched on): at the
-interpolation threshold the smallest singular values of X decide the risk, and float32 drops
-them (measured: the p = n peak of a random-features curve almost vanishes in float32).
-Nothing here reads files or prints.
+Every fit here runs in float64: at the interpolation threshold the smallest singular values
+of X decide the risk, and float32 drops them (measured: the p = n peak of a random-features
+curve almost vanishes in float32). The fits run in NumPy's LAPACK (``backend="numpy"``, the
+CPU) or on JAX's default device (``backend="jax"``, a GPU) inside a scoped
+``jax.enable_x64`` — never switched on globally. Nothing here reads files or prints.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import jax
@@ -164,8 +165,19 @@ class LstsqFit(NamedTuple):
     coef: np.ndarray | None
 
 
-#: Bytes of stacked normal-equation matrices one batched solve may hold.
-MEMORY_BUDGET = 256 * 2**20
+#: Bytes of stacked normal-equation matrices one batched solve may hold; None: an eighth of
+#: ``NNTHEORY_MEMORY_BUDGET`` (:func:`nntheory.train.memory_budget`, by default 256 MiB), so
+#: the solve's copies and workspace stay inside the budget.
+MEMORY_BUDGET: int | None = None
+
+LSTSQ_BACKENDS = ("numpy", "jax")
+
+
+def lstsq_budget() -> int:
+    """Bytes of stacked matrices one batched solve may hold (:data:`MEMORY_BUDGET`)."""
+    from nntheory.train import memory_budget
+
+    return MEMORY_BUDGET if MEMORY_BUDGET is not None else max(1, memory_budget() // 8)
 
 
 def _mask_matrices(sizes, m):
@@ -209,6 +221,39 @@ def _solve_all(A, R, penalty, lams):
     return out
 
 
+def _solve_all_jax(A, R, penalty, lams):
+    """:func:`_solve_all` on JAX's default device, in float64 (a scoped ``jax.enable_x64``):
+    one batched LU solve per penalty, the penalties in sequence (one copy of A at a time)."""
+    with jax.enable_x64(True):
+        return np.asarray(_solve_stack(*(jnp.asarray(a, jnp.float64)
+                                         for a in (A, R, penalty, lams))))
+
+
+@jax.jit
+def _solve_stack(A, R, penalty, lams):
+    B, S, m, k = R.shape
+    idx = jnp.arange(m)
+    sols = jax.lax.map(lambda lam: jnp.linalg.solve(
+        A.at[..., idx, idx].add((lam[:, None] * penalty)[None]), R), lams.T)  # (L, B, S, m, k)
+    return jnp.moveaxis(sols, 0, 3).reshape(B, S, m, -1)
+
+
+def _matmul_jax(a, b):
+    """numpy.matmul on JAX's default device, in float64."""
+    with jax.enable_x64(True):
+        return np.asarray(jnp.matmul(jnp.asarray(a, jnp.float64), jnp.asarray(b, jnp.float64)))
+
+
+class _Ops(NamedTuple):
+    """The two kernels a sweep's cost lies in: products of designs and batched solves."""
+
+    matmul: Callable
+    solve: Callable
+
+
+_OPS = {"numpy": _Ops(np.matmul, _solve_all), "jax": _Ops(_matmul_jax, _solve_all_jax)}
+
+
 def _cat(*parts):
     """Concatenate the non-empty parts along the size axis (1): the under- and
     over-parameterised halves of a sweep, either of which may be absent."""
@@ -222,7 +267,7 @@ def _unwide(a, L):
     return a.reshape(B, S, r, L, lk // L).transpose(0, 1, 3, 2, 4)
 
 
-def _features_chunk(X, Y, Xt, lams, sizes, want_coef):
+def _features_chunk(X, Y, Xt, lams, sizes, want_coef, ops=_OPS["numpy"]):
     """Designs X (B, n, P): fits on the first s columns for every s in ``sizes``.
 
     s < n: primal normal equations (X_sᵀX_s + nλI)β = X_sᵀy on the leading s × s block of
@@ -241,39 +286,40 @@ def _features_chunk(X, Y, Xt, lams, sizes, want_coef):
     R = np.empty((B, S, m, k))
     penalty = np.full((S, m), float(n))
     X1 = X[:, :, :m]
+    mm = ops.matmul
     if ns:
         masks = _mask_matrices(small, m)
-        _masked_gram(A[:, :ns], np.matmul(X1.transpose(0, 2, 1), X1), masks)
-        R[:, :ns] = np.matmul(X1.transpose(0, 2, 1), Y)[:, None] * masks[None, :, :, None]
+        _masked_gram(A[:, :ns], mm(X1.transpose(0, 2, 1), X1), masks)
+        R[:, :ns] = mm(X1.transpose(0, 2, 1), Y)[:, None] * masks[None, :, :, None]
         penalty[:ns] *= masks
     edges = (0, *(int(s) for s in big))
     if len(big):
         A[:, ns:] = _cumulative(
-            lambda a, e: np.matmul(X[:, :, a:e], X[:, :, a:e].transpose(0, 2, 1)), edges)
+            lambda a, e: mm(X[:, :, a:e], X[:, :, a:e].transpose(0, 2, 1)), edges)
         R[:, ns:] = Y[:, None]
-    sol = _solve_all(A, R, penalty, lams)  # (B, S, m, L·k)
+    sol = ops.solve(A, R, penalty, lams)  # (B, S, m, L·k)
     b, alpha = sol[:, :ns], sol[:, ns:]
     K = A[:, ns:]
-    tr_big = K @ alpha
-    tr = _cat(X1[:, None] @ b, tr_big)
+    tr_big = mm(K, alpha)
+    tr = _cat(mm(X1[:, None], b), tr_big)
     norm2 = _cat(np.sum(b * b, axis=-2), np.sum(alpha * tr_big, axis=-2))
     te = None
     if Xt is not None:
-        Kt = (_cumulative(lambda a, e: np.matmul(Xt[:, :, a:e], X[:, :, a:e].transpose(0, 2, 1)),
+        Kt = (_cumulative(lambda a, e: mm(Xt[:, :, a:e], X[:, :, a:e].transpose(0, 2, 1)),
                           edges) if len(big) else np.zeros((B, 0, Xt.shape[1], m)))
-        te = _unwide(_cat(Xt[:, None, :, :m] @ b, Kt @ alpha), L)
+        te = _unwide(_cat(mm(Xt[:, None, :, :m], b), mm(Kt, alpha)), L)
     coef = None
     if want_coef:
         coef = np.zeros((B, S, P, L * k))
         coef[:, :ns, :m] = b
         if len(big):
-            coef[:, ns:] = (X.transpose(0, 2, 1)[:, None] @ alpha) * _mask_matrices(big, P)[
+            coef[:, ns:] = mm(X.transpose(0, 2, 1)[:, None], alpha) * _mask_matrices(big, P)[
                 None, :, :, None]
         coef = _unwide(coef, L)
     return _unwide(tr, L), te, norm2.reshape(B, S, L, k), coef
 
 
-def _samples_chunk(X, Y, Xt, lams, sizes, want_coef):
+def _samples_chunk(X, Y, Xt, lams, sizes, want_coef, ops=_OPS["numpy"]):
     """Designs X (B, N, P): fits on the first s rows for every s in ``sizes``.
 
     s >= P: primal normal equations (G_s + sλI)β = X_sᵀy_s with G_s = Σ_{i<s} x_i x_iᵀ
@@ -290,21 +336,22 @@ def _samples_chunk(X, Y, Xt, lams, sizes, want_coef):
     penalty = np.repeat(sizes.astype(np.float64)[:, None], m, axis=1)
     X1, Y1 = X[:, :m], Y[:, :m]
     ns = len(small)
+    mm = ops.matmul
     if ns:
         masks = _mask_matrices(small, m)
-        _masked_gram(A[:, :ns], np.matmul(X1, X1.transpose(0, 2, 1)), masks)
+        _masked_gram(A[:, :ns], mm(X1, X1.transpose(0, 2, 1)), masks)
         R[:, :ns] = Y1[:, None] * masks[None, :, :, None]
         penalty[:ns] *= masks
     if len(big):
         edges = (0, *(int(s) for s in big))
         A[:, ns:] = _cumulative(
-            lambda a, e: np.matmul(X[:, a:e].transpose(0, 2, 1), X[:, a:e]), edges)
-        R[:, ns:] = _cumulative(lambda a, e: np.matmul(X[:, a:e].transpose(0, 2, 1), Y[:, a:e]),
+            lambda a, e: mm(X[:, a:e].transpose(0, 2, 1), X[:, a:e]), edges)
+        R[:, ns:] = _cumulative(lambda a, e: mm(X[:, a:e].transpose(0, 2, 1), Y[:, a:e]),
                                 edges)
-    sol = _solve_all(A, R, penalty, lams)
-    coef = _cat(X1.transpose(0, 2, 1)[:, None] @ sol[:, :ns], sol[:, ns:])
-    tr = _unwide(X[:, None] @ coef, L)
-    te = None if Xt is None else _unwide(Xt[:, None] @ coef, L)
+    sol = ops.solve(A, R, penalty, lams)
+    coef = _cat(mm(X1.transpose(0, 2, 1)[:, None], sol[:, :ns]), sol[:, ns:])
+    tr = _unwide(mm(X[:, None], coef), L)
+    te = None if Xt is None else _unwide(mm(Xt[:, None], coef), L)
     norm2 = np.sum(coef * coef, axis=-2).reshape(B, S, L, k)
     return tr, te, norm2, (_unwide(coef, L) if want_coef else None)
 
@@ -312,9 +359,11 @@ def _samples_chunk(X, Y, Xt, lams, sizes, want_coef):
 _SWEEPS = {"features": _features_chunk, "samples": _samples_chunk}
 
 
-def _fit(X, y, lams, sizes, along, X_test, coef) -> LstsqFit:
+def _fit(X, y, lams, sizes, along, X_test, coef, backend="numpy") -> LstsqFit:
     if along not in _SWEEPS:
         raise ValueError(f"along must be one of {', '.join(_SWEEPS)}, got {along!r}")
+    if backend not in _OPS:
+        raise ValueError(f"backend must be one of {', '.join(_OPS)}, got {backend!r}")
     X = np.asarray(X, np.float64)
     y = np.asarray(y, np.float64)
     if X.ndim < 2:
@@ -345,9 +394,10 @@ def _fit(X, y, lams, sizes, along, X_test, coef) -> LstsqFit:
     Xb, yb = X.reshape(B, n, P), y.reshape(B, n, -1)
     Xtb = None if X_test is None else X_test.reshape((B,) + X_test.shape[-2:])
     per_design = 2 * len(sizes) * min(n, P) ** 2 * 8
-    chunk = max(1, MEMORY_BUDGET // per_design)
+    chunk = max(1, lstsq_budget() // per_design)
     parts = [_SWEEPS[along](Xb[i:i + chunk], yb[i:i + chunk],
-                            None if Xtb is None else Xtb[i:i + chunk], lams, sizes, coef)
+                            None if Xtb is None else Xtb[i:i + chunk], lams, sizes, coef,
+                            _OPS[backend])
              for i in range(0, B, chunk)]
     out = [None if parts[0][j] is None else np.concatenate([q[j] for q in parts])
            for j in range(4)]
@@ -358,7 +408,7 @@ def _fit(X, y, lams, sizes, along, X_test, coef) -> LstsqFit:
 
 
 def min_norm_fit(X, y, sizes: Sequence[int] | None = None, *, along: str = "features",
-                 X_test=None, coef: bool = True) -> LstsqFit:
+                 X_test=None, coef: bool = True, backend: str = "numpy") -> LstsqFit:
     """Minimum-norm least squares β̂ = X⁺y, batched over leading axes and a sweep of sizes.
 
     Args:
@@ -385,15 +435,18 @@ def min_norm_fit(X, y, sizes: Sequence[int] | None = None, *, along: str = "feat
     numbers met here (≲1e6 at p = n). Designs are processed in chunks of at most
     :data:`MEMORY_BUDGET` bytes of stacked matrices.
 
-    NumPy rather than jitted JAX: jaxlib 0.10's CPU Cholesky/LU kernels ran ~25× slower than
-    NumPy's LAPACK here and, batched, two of them running at once on a 2-thread pool waited on
-    each other forever (observed: batched potrf + trsm, jax 0.10.2, 2 cores).
+    ``backend``: ``"numpy"`` (LAPACK on the CPU) or ``"jax"`` (the products and the batched
+    solves on JAX's default device, float64 in a scoped ``jax.enable_x64``; the designs stay
+    in host memory and travel one chunk at a time). NumPy is the CPU's backend: jaxlib 0.10's
+    CPU Cholesky/LU kernels ran ~25× slower than NumPy's LAPACK here and, batched, two of
+    them running at once on a 2-thread pool waited on each other forever (observed: batched
+    potrf + trsm, jax 0.10.2, 2 cores). On a GPU the solves are the sweep's O(S·m³) cost.
     """
-    return _fit(X, y, 0.0, sizes, along, X_test, coef)
+    return _fit(X, y, 0.0, sizes, along, X_test, coef, backend)
 
 
 def ridge_fit(X, y, lam, sizes: Sequence[int] | None = None, *, along: str = "features",
-              X_test=None, coef: bool = True) -> LstsqFit:
+              X_test=None, coef: bool = True, backend: str = "numpy") -> LstsqFit:
     """Ridge regression β̂_λ = argmin (1/n)‖y − Xβ‖² + λ‖β‖² = (XᵀX + nλI)⁻¹Xᵀy for every
     penalty in ``lam``, batched as :func:`min_norm_fit` (n is the number of samples of each
     fit). ``lam`` is a number, an (L,) array shared by every size, or an (S, L) array with one
@@ -403,7 +456,7 @@ def ridge_fit(X, y, lam, sizes: Sequence[int] | None = None, *, along: str = "fe
     References: Hoerl & Kennard 1970; the normalisation follows Hastie et al. 2022,
     Section 5, and Dobriban & Wager 2018, so :func:`ridge_risk` applies with the same λ.
     """
-    return _fit(X, y, lam, sizes, along, X_test, coef)
+    return _fit(X, y, lam, sizes, along, X_test, coef, backend)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -489,12 +542,60 @@ def risk_curve(sizes, *, seed_axis: int = 0, size_name: str = "p", **columns) ->
     return df
 
 
-def peak_location(x, err) -> float:
-    """The x at which ``err`` (one value per x) is largest."""
+def peak_location(x, err, keep=None) -> float:
+    """The x at which ``err`` (one value per x) is largest, among the points where ``keep``
+    (a boolean mask, default all) is True."""
     x, err = _arr(x), _arr(err)
     if x.shape != err.shape or x.size == 0:
         raise ValueError("peak_location needs equal-length, non-empty x and err")
+    if keep is not None:
+        keep = np.asarray(keep, bool)
+        if keep.shape != x.shape or not keep.any():
+            raise ValueError("keep must be a mask like x with at least one True")
+        x, err = x[keep], err[keep]
     return float(x[int(np.nanargmax(err))])
+
+
+def off_threshold(sizes, threshold) -> np.ndarray:
+    """Mask of the sizes (p in a model-wise sweep, n in a sample-wise one) at least 2 away from
+    the interpolation threshold (n, resp. p): where the min-norm risk has a finite expectation
+    (:func:`ridgeless_risk_finite` is +inf for |p − n| <= 1). A peak or a rise measured on
+    these sizes only is a measurement, not the divergence built into the grid."""
+    return np.abs(np.asarray(sizes) - threshold) >= 2
+
+
+def peak_height_ratio(noisy, clean, keep) -> float:
+    """How much label noise raises a risk curve's peak above its overparameterised end, paired
+    per seed: the median over seeds of h(noisy)/h(clean), with h = max over the sizes in
+    ``keep`` of the curve minus its value at the largest size (the last column).
+
+    ``noisy`` and ``clean`` are (seeds, S) test errors of the *same* fits (the same random
+    features, two label sets in one solve): the amplification 1/|1 − p/n| near the threshold,
+    common to both, cancels in the ratio, leaving the noise that it amplifies (the variance
+    term σ²·V(γ) of Hastie et al. 2022, Theorem 1, and Mei & Montanari 2019, which label
+    noise raises). A seed whose clean curve has no peak (h <= 0) counts as +inf when the noisy
+    one has one; NaN when neither has.
+    """
+    noisy, clean = _arr(noisy), _arr(clean)
+    keep = np.asarray(keep, bool)
+    if noisy.shape != clean.shape or noisy.ndim != 2 or keep.shape != noisy.shape[1:]:
+        raise ValueError("peak_height_ratio needs (seeds, S) curves and an (S,) mask")
+    h_n, h_c = (np.max(c[:, keep], axis=1) - c[:, -1] for c in (noisy, clean))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(h_c > 0, h_n / h_c, np.where(h_n > 0, np.inf, np.nan))
+    return float(np.median(r)) if not np.isnan(r).any() else float("nan")
+
+
+def interpolation_threshold(widths, train_error, tol: float) -> float:
+    """The smallest width whose training error is at most ``tol`` (+inf if none: beyond the
+    sweep): the model size at which the training procedure first fits its training set, i.e.
+    where its effective model complexity (Nakkiran et al. 2019, arXiv:1912.02292,
+    Definition 1) reaches n."""
+    widths, train_error = _arr(widths), _arr(train_error)
+    if widths.shape != train_error.shape or widths.ndim != 1:
+        raise ValueError("interpolation_threshold needs equal-length 1-D widths and errors")
+    fit = np.flatnonzero(train_error <= tol)
+    return float(widths[fit[0]]) if fit.size else float("inf")
 
 
 def max_rise(err) -> float:
@@ -549,6 +650,27 @@ def rise_and_fall(err) -> tuple[float, float]:
     return float(err[i] / np.min(err[: i + 1])), float(err[i] / err[-1])
 
 
+def double_descent_bump(err) -> tuple[float, float, int]:
+    """The strongest rise-then-fall of a curve (test error against model size): over interior
+    points j, rise_j = err[j] / min(err[:j]) and fall_j = err[j] / err[-1]; returns
+    (rise_j, fall_j, j) at the j maximising min(rise_j, fall_j), which exceeds 1 only at a
+    bump that the curve falls from to its end.
+
+    Unlike the global maximum (:func:`rise_and_fall`), the error of the smallest, underfitting
+    models — above the interpolation peak in Nakkiran et al. 2019 (arXiv:1912.02292), Fig. 1 —
+    cannot pose as the peak: double descent is the bump after the first descent. A curve of
+    two points has no interior: (1, 1) at its larger end."""
+    err = _arr(err)
+    if err.ndim != 1 or err.size < 2 or np.any(err <= 0):
+        raise ValueError("double_descent_bump needs a 1-D curve of at least 2 positive values")
+    if err.size == 2:
+        return 1.0, 1.0, int(np.argmax(err))
+    rise = err[1:-1] / np.minimum.accumulate(err)[:-2]
+    fall = err[1:-1] / err[-1]
+    j = int(np.argmax(np.minimum(rise, fall)))
+    return float(rise[j]), float(fall[j]), j + 1
+
+
 # ---------------------------------------------------------------------------------------------
 # The experiments' data: Gaussian designs, label noise, random-feature designs
 # ---------------------------------------------------------------------------------------------
@@ -591,6 +713,61 @@ def excess_risk(fit: LstsqFit, r) -> np.ndarray:
     ``X_test`` the design's ``probe`` (so β̂₁ is the prediction at e₁): (*batch, S, L, K), the
     risk R = E_x[(xᵀβ̂ − xᵀβ)²] of isotropic features (Hastie et al. 2022, Eq. 2)."""
     return fit.norm2 - 2.0 * _arr(r) * fit.test_pred[..., 0, :] + _arr(r) ** 2
+
+
+def gaussian_sweep(rng: np.random.Generator, seeds: int, n: int, p: int, sizes, snrs, lams, *,
+                   along: str = "features", backend: str = "numpy") -> dict[str, np.ndarray]:
+    """Ridge fits (``lams``: (S, L) penalties, 0 = min-norm) along a sweep of sizes on Gaussian
+    designs (:func:`gaussian_design`: n × p, β = r e₁ per SNR), the designs drawn and fitted in
+    blocks of seeds that fit the memory budget (8 × :func:`lstsq_budget`, by default
+    ``NNTHEORY_MEMORY_BUDGET``), so a paper-scale sweep never holds every design at once. The
+    blocks draw from ``rng`` in sequence: a sweep whose designs fit one block draws exactly
+    ``gaussian_design(rng, seeds, n, p, snrs)``.
+
+    Returns ``risk`` (seeds, S, L, K) = ‖β̂ − β‖² (:func:`excess_risk`), ``norm`` = ‖β̂‖ and,
+    for a model-wise sweep (``along="features"``), ``train_mse`` (mean squared residual).
+    """
+    block = max(1, 8 * lstsq_budget() // (8 * n * p))
+    parts = []
+    for start in range(0, seeds, block):
+        d = gaussian_design(rng, min(block, seeds - start), n, p, snrs)
+        fit = ridge_fit(d.X, d.y, lams, sizes, along=along, X_test=d.probe, coef=False,
+                        backend=backend)
+        out = dict(risk=excess_risk(fit, d.r), norm=np.sqrt(fit.norm2))
+        if along == "features":
+            out["train_mse"] = np.mean((fit.train_pred - d.y[:, None, None]) ** 2, axis=-2)
+        parts.append(out)
+    return {k: np.concatenate([q[k] for q in parts]) for k in parts[0]}
+
+
+def lstsq_sweep_flops(n: int, P: int, sizes, L: int, k: int, *, along: str = "features",
+                      n_test: int = 0) -> float:
+    """Floating-point operations of one n × P design's sweep in :func:`ridge_fit` (a
+    multiply-add counts 2): the Gram matrices (one pass over the design), the batched LU
+    solves (⅔m³ + 2m²k per size and penalty, m = min(n, P)) and the predictions — to turn a
+    measured rate (FLOP/s) into a profile's time."""
+    sizes = np.asarray(sizes, np.float64)
+    S, m = len(sizes), min(n, P)
+    if along == "features":  # columns swept: primal below n, dual (n × n Grams) above
+        big = sizes[sizes >= n].max(initial=0.0)
+        gram = 2.0 * n * m * m * bool((sizes < n).any()) + 2.0 * n * (n + n_test) * big
+        pred = 2.0 * S * L * k * (n + n_test) * m
+    else:  # rows swept: dual below P, primal (P × P Grams) above
+        big = sizes[sizes >= P].max(initial=0.0)
+        gram = 2.0 * P * m * m * bool((sizes < P).any()) + 2.0 * P * (P + k) * big
+        pred = 2.0 * S * L * k * (n + n_test) * P
+    return float(gram + S * L * (2.0 / 3.0 * m**3 + 2.0 * m * m * k) + pred)
+
+
+def mlp_train_flops(width: int, depth: int, d_in: int, d_out: int, n_train: int, n_test: int,
+                    steps: int, log_every: int) -> float:
+    """Floating-point operations of training one fully connected net d_in → width (× depth) →
+    d_out full batch: 6 per parameter per example per step (forward 2, backward 4; Kaplan et
+    al. 2020, arXiv:2001.08361, Sec. 2.1), plus a forward pass over both splits every
+    ``log_every`` steps."""
+    params = d_in * width + (depth - 1) * width * width + width * d_out + depth * width + d_out
+    return float(6.0 * params * n_train * steps
+                 + 2.0 * params * (n_train + n_test) * (steps // log_every + 1))
 
 
 def standardised_split(key, x, y, n_test: int):
@@ -706,3 +883,117 @@ def samplewise_theory_table(n_max: int, p: int, snr: float) -> pd.DataFrame:
     ns = np.arange(1, n_max + 1)
     return pd.DataFrame(dict(n=ns, finite_n=ridgeless_risk_finite(ns, p, snr),
                              optimal_ridge=optimal_ridge_risk(p / ns, snr)))
+
+
+# ---------------------------------------------------------------------------------------------
+# A replicate's summaries (the numbers the study's claims read)
+# ---------------------------------------------------------------------------------------------
+
+
+def linear_summary(lin: pd.DataFrame, sw: pd.DataFrame, *, n: int, samplewise_p: int,
+                   samplewise_snr: float, z_exclusion: float) -> dict[str, float]:
+    """The linear sweeps' numbers (one replicate): from the model-wise table ``lin`` (rows
+    seed, p, snr, estimator ∈ {min-norm, optimal ridge}, risk) at n samples, the largest |z|
+    of the min-norm mean risk against :func:`ridgeless_risk_finite` and :func:`ridgeless_risk`
+    over |γ − 1| >= ``z_exclusion`` and of optimal ridge against :func:`optimal_ridge_risk`
+    (:func:`z_scores`); the γ of the median min-norm peak off the threshold
+    (:func:`off_threshold`), worst over SNRs (largest |log γ|); ridge's
+    :func:`interior_peak_ratio`; and from the sample-wise table ``sw`` (p = samplewise_p) the
+    :func:`max_rise` of the median min-norm risk off n = p (with the closed form's on the same
+    grid) and the :func:`max_relative_step_up` of the mean optimal-ridge risk.
+
+    References: Hastie et al. 2022 (arXiv:1903.08560), Theorem 1 and Sec. 5; Nakkiran 2019
+    (arXiv:1912.07242); Nakkiran et al. 2020 (arXiv:2003.01897), Theorem 1."""
+    m = {}
+    z_fin, z_asy, z_ridge, peaks, ridge_peaks = [], [], [], [], []
+    for snr, g in lin.groupby("snr"):
+        mn = g[g["estimator"] == "min-norm"].pivot(index="seed", columns="p", values="risk")
+        ps = mn.columns.to_numpy()
+        keep = np.abs(ps / n - 1) >= z_exclusion
+        v = mn.to_numpy()[:, keep]
+        z_fin.append(z_scores(v, ridgeless_risk_finite(n, ps[keep], snr)))
+        z_asy.append(z_scores(v, ridgeless_risk(ps[keep] / n, snr)))
+        off = off_threshold(ps, n)
+        peaks.append(peak_location(ps / n, mn.median().to_numpy(), keep=off))
+        rd = g[g["estimator"] == "optimal ridge"].pivot(index="seed", columns="p", values="risk")
+        z_ridge.append(z_scores(rd.to_numpy(), optimal_ridge_risk(ps / n, snr)))
+        ridge_peaks.append(interior_peak_ratio(rd.mean().to_numpy()))
+        m[f"linear_minnorm_peak_ratio_snr{snr:g}"] = interior_peak_ratio(
+            mn.median().to_numpy()[off])
+    m["linear_minnorm_max_abs_z_finite"] = float(np.max(np.abs(np.concatenate(z_fin))))
+    m["linear_minnorm_max_abs_z_asymptotic"] = float(np.max(np.abs(np.concatenate(z_asy))))
+    m["linear_minnorm_max_abs_z"] = max(m["linear_minnorm_max_abs_z_finite"],
+                                        m["linear_minnorm_max_abs_z_asymptotic"])
+    m["linear_ridge_max_abs_z"] = float(np.max(np.abs(np.concatenate(z_ridge))))
+    m["linear_peak_gamma_worst"] = float(max(peaks, key=lambda x: abs(np.log(x))))
+    m["linear_ridge_interior_peak_ratio"] = float(max(ridge_peaks))
+    mn = sw[sw["estimator"] == "min-norm"].groupby("n")["risk"].median()
+    rd = sw[sw["estimator"] == "optimal ridge"].groupby("n")["risk"].mean()
+    off = off_threshold(mn.index.to_numpy(), samplewise_p)
+    m["linear_samplewise_rise"] = max_rise(mn.to_numpy()[off])
+    m["linear_samplewise_rise_closed_form"] = max_rise(ridgeless_risk_finite(
+        mn.index.to_numpy()[off], samplewise_p, samplewise_snr))
+    m["samplewise_ridge_max_step_up"] = max_relative_step_up(rd.to_numpy())
+    return m
+
+
+def rf_summary(model: pd.DataFrame, sample: pd.DataFrame, *, n: int,
+               samplewise_p: int) -> dict[str, float]:
+    """The random-features sweeps' numbers (one replicate), per label set (:data:`LABEL_SETS`):
+    from the model-wise table (rows labels, lam, seed, p, test_mse, test_error; n training
+    points) the p/n of the median min-norm test-MSE peak off p = n (:func:`off_threshold`;
+    worst over label sets: largest |log|), its prominence over the largest p, the largest
+    relative step up of the oracle-tuned ridge curve (per p the λ of least median test MSE,
+    :func:`max_relative_step_up`), :func:`peak_height_ratio` of noisy over clean labels; from
+    the sample-wise table (p = samplewise_p) the :func:`max_rise` off n = p.
+
+    References: Belkin et al. 2019 (PNAS 116(32)), Fig. 2; Mei & Montanari 2019
+    (arXiv:1908.05355); Nakkiran et al. 2019 (arXiv:1912.02292), Sec. 5; Nakkiran et al. 2020
+    (arXiv:2003.01897), Sec. 5."""
+    m, ratios, steps, curves = {}, [], [], {}
+    for cond in LABEL_SETS:
+        g = model[model["labels"] == cond]
+        med = g.groupby(["lam", "p"])["test_mse"].median().unstack("p")  # (L, S)
+        mn, ps = med.loc[0.0].to_numpy(), med.columns.to_numpy()
+        off = off_threshold(ps, n)
+        ratios.append(peak_location(ps / n, mn, keep=off))
+        m[f"rf_peak_ratio_{cond}"] = ratios[-1]
+        m[f"rf_prominence_{cond}"] = float(np.max(mn[off]) / mn[-1])
+        m[f"rf_mse_widest_{cond}"] = float(mn[-1])
+        err = g[g["lam"] == 0.0].groupby("p")["test_error"].median().to_numpy()
+        m[f"rf_peak_test_error_{cond}"] = float(np.max(err[off]))
+        m[f"rf_test_error_widest_{cond}"] = float(err[-1])
+        oracle = med.min(axis=0).to_numpy()
+        steps.append(max_relative_step_up(oracle))
+        m[f"rf_ridge_max_step_up_{cond}"] = steps[-1]
+        m[f"rf_ridge_best_mse_{cond}"] = float(np.min(oracle))
+        curves[cond] = g[g["lam"] == 0.0].pivot(index="seed", columns="p", values="test_mse")
+        sw = sample[sample["labels"] == cond].groupby("n")["test_mse"].median()
+        m[f"rf_samplewise_rise_{cond}"] = max_rise(
+            sw.to_numpy()[off_threshold(sw.index.to_numpy(), samplewise_p)])
+    m["rf_peak_ratio_worst"] = float(max(ratios, key=lambda x: abs(np.log(x))))
+    m["rf_ridge_max_step_up"] = float(max(steps))
+    m["rf_noise_prominence_ratio"] = m["rf_prominence_noisy"] / m["rf_prominence_clean"]
+    m["rf_noise_peak_height_ratio"] = peak_height_ratio(
+        curves["noisy"].to_numpy(), curves["clean"].to_numpy(), off)
+    return m
+
+
+def mlp_summary(final: pd.DataFrame, interp_tol: float) -> dict[str, float]:
+    """The deep-double-descent numbers (one replicate) from the final errors of the nets of
+    each width (rows width, seed, train_error, test_error, diverged): per width the median
+    over nets; the interpolation width (:func:`interpolation_threshold` at ``interp_tol``);
+    the test error's peak (:func:`double_descent_bump`: the bump after the first descent), its
+    rise and fall, its width over the interpolation width; the global arg-max for reference.
+
+    References: Nakkiran et al. 2019 (arXiv:1912.02292), Fig. 1, Sec. 2 and 5."""
+    med = final.groupby("width")[["test_error", "train_error"]].median()
+    widths, te = med.index.to_numpy(), med["test_error"].to_numpy()
+    interp = interpolation_threshold(widths, med["train_error"].to_numpy(), interp_tol)
+    rise, fall, j = double_descent_bump(te)  # a double descent needs both
+    return dict(mlp_interpolation_width=interp, mlp_peak_width=float(widths[j]),
+                mlp_peak_over_interpolation=float(widths[j] / interp),
+                mlp_argmax_width=peak_location(widths, te), mlp_test_error_widest=float(te[-1]),
+                mlp_test_error_max=float(np.max(te)), mlp_rise_to_peak=rise,
+                mlp_fall_after_peak=fall, mlp_double_descent=min(rise, fall),
+                diverged_members=float(final["diverged"].sum()))
