@@ -397,6 +397,113 @@ def test_rerun_difference():
 
 
 # ---------------------------------------------------------------------------------------------
+# Other recipes, phases and censored summaries
+# ---------------------------------------------------------------------------------------------
+
+
+def test_mean_field_mlp_is_gromovs_formula():
+    """f(a, b) = (1/N) Wᵀ ((U[a] + V[b]) / √(2p))² with standard-normal weights (Gromov 2023,
+    Eqs. 1–2): the apply function computes it, and the weights it initialises are N(0, 1)."""
+    p, n = 11, 64
+    net = gk.mean_field_mlp(p, n)
+    params = net.init_params(jax.random.PRNGKey(0), (1, 2))
+    for name in ("U", "V", "W"):
+        assert abs(float(jnp.std(params[name])) - 1.0) < 0.1
+    x = jnp.array([[0, 0], [3, 7], [10, 1]])
+    h = (params["U"][x[:, 0]] + params["V"][x[:, 1]]) / np.sqrt(2 * p)
+    np.testing.assert_allclose(net.apply(params, x), (h**2) @ params["W"] / n, rtol=1e-5,
+                               atol=1e-7)
+
+
+def test_one_hot_targets_and_accuracy():
+    """Labels become one-hot targets and ride along; the accuracies are arg-max against them."""
+    net = nets.modular_mlp(11, 8)
+    params = net.init_params(jax.random.PRNGKey(1), (1, 2))
+    d = {k: v[0] for k, v in gk.member_data(11, "+", 0.5, [jax.random.PRNGKey(2)]).items()}
+    oh = gk.one_hot_targets(d, 11)
+    assert oh["y_train"].shape == (d["x_train"].shape[0], 11)
+    np.testing.assert_array_equal(np.argmax(oh["y_test"], -1), d["y_test"])
+    out = jax.jit(gk.with_accuracy(net, gk.mlp_progress(net, 11, 5)))(params, oh)
+    expected = np.mean(np.argmax(net.apply(params, d["x_test"]), -1) == np.asarray(d["y_test"]))
+    assert float(out["test_accuracy"]) == pytest.approx(expected)
+    assert {"train_accuracy", "weight_norm", "unit_concentration"} <= set(out)
+
+
+@pytest.mark.parametrize(
+    "values,expected",
+    [
+        ([8.0, 4.0, 2.0, 1.0, 1.0], 20.0),  # log 8 → log 1: half-way at 2√2, first below: 2
+        ([1.0, 1.0, 1.0, 1.0, 1e-4], 40.0),
+        ([1.0, 2.0, 4.0, 8.0, 16.0], math.nan),  # rises: no fall
+    ],
+)
+def test_fall_step(values, expected):
+    got = gk.fall_step(STEP, np.array(values))
+    assert (math.isnan(expected) and math.isnan(got)) or got == expected
+
+
+@pytest.mark.parametrize(
+    "x,t,expected,pairs",
+    [
+        ([0.4, 0.5, 0.6], [900, 400, 100], 1.0, 3),
+        ([0.4, 0.5, 0.6], [100, 400, 900], 0.0, 3),
+        ([0.4, 0.5, 0.6], [np.nan, 400, 100], 1.0, 3),  # never = slower than any that did
+        ([0.4, 0.5, 0.6], [np.nan, np.nan, 100], 1.0, 2),  # two censored: not comparable
+        ([0.4, 0.5, 0.6], [400, np.nan, 100], 2 / 3, 3),  # 0.5 slower than 0.4: discordant
+        ([0.4, 0.5, 0.5], [400, 400, 100], 0.75, 2),  # a tie counts ½; equal x skipped
+        ([0.4, 0.5], [np.nan, np.nan], math.nan, 0),
+    ],
+)
+def test_censored_concordance(x, t, expected, pairs):
+    c, n = gk.censored_concordance(np.array(x), np.array(t, float))
+    assert n == pairs
+    assert (math.isnan(expected) and math.isnan(c)) or c == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "slow,ref,expected",
+    [
+        ([np.nan, np.nan], [1000.0, 1200.0], 2000 / 1100),  # never: at least the budget
+        ([1500.0, np.nan], [1000.0], 1.5),
+        ([np.nan], [np.nan, np.nan], math.nan),  # the reference never grokked
+    ],
+)
+def test_slowdown_lower_bound(slow, ref, expected):
+    got = gk.slowdown_lower_bound(np.array(slow), 2000, np.array(ref))
+    assert (math.isnan(expected) and math.isnan(got)) or got == pytest.approx(expected)
+
+
+def test_grok_summary_phases_and_initial_norm():
+    """With restricted/excluded losses: the half-falls (log scale) of the restricted and test
+    losses, and the excluded loss at the fit step and at the test loss's half-fall."""
+    curves = dict(_curves(), restricted_loss=np.array([[4.0, 1, 0.5, 0.25, 0.25]] * 2),
+                  test_loss=np.array([[4.0, 4, 4, 1, 0.25]] * 2),
+                  excluded_loss=np.array([[0.1, 0.2, 0.4, 0.8, 1.6]] * 2))
+    s = gk.grok_summary(STEP, curves, 0.99)
+    np.testing.assert_array_equal(s["restricted_fall_step"], [10, 10])
+    np.testing.assert_array_equal(s["test_loss_fall_step"], [30, 30])
+    np.testing.assert_array_equal(s["excluded_loss_at_fit"], [0.2, 0.4])
+    np.testing.assert_array_equal(s["excluded_loss_at_test_fall"], [0.8, 0.8])
+    np.testing.assert_array_equal(s["weight_norm_init"], [1, 1])
+    assert "restricted_fall_step" not in gk.grok_summary(STEP, _curves())
+
+
+def test_arm_metrics_by_hand():
+    _, grok = gk.ensemble_tables(STEP, _curves(), seeds=2)
+    m = gk.arm_metrics(grok, delay=3.0, after_fit=0.015)
+    assert m["fraction_grokked"] == 0.5 and m["max_test_accuracy_at_fit"] == 0.02
+    assert m["fraction_delayed"] == 0.5 and m["delay_ratio"] == np.inf
+    assert m["fraction_grokked_after_fit"] == 0.0  # the net that grokked fitted at 2 % > 1.5 %
+    assert m["weight_norm_ratio"] == pytest.approx(1.25)  # 2.5 / 2 for the net that grokked
+    assert m["norm_at_fit_over_init"] == pytest.approx(2.0)  # (2/1, 2/1)
+    assert m["concentration_lead_ratio"] != m["concentration_lead_ratio"]  # NaN: 2nd never
+    curves, _ = gk.ensemble_tables(STEP, _curves(), seeds=2)
+    m = gk.arm_metrics(grok, curves)
+    assert m["unit_concentration_init"] == pytest.approx(0.1)
+    assert m["unit_concentration_final"] == pytest.approx(0.5)
+
+
+# ---------------------------------------------------------------------------------------------
 # The study: config rules, paired keys, metrics by hand
 # ---------------------------------------------------------------------------------------------
 
@@ -418,6 +525,8 @@ STUDY = get_study(G)
         (dict(tf_size=[8, 4]), "d_model, heads, d_mlp"),
         (dict(tf_steps=300), "multiple of 200"),
         (dict(seeds=0), "positive"),
+        (dict(li_steps=3010), "must divide li_steps"),
+        (dict(fraction_seeds=3), "at most seeds"),
     ],
 )
 def test_config_rejects(override, fragment):
@@ -428,15 +537,18 @@ def test_config_rejects(override, fragment):
 def test_arms_change_one_setting_at_a_time():
     cfg = STUDY.config("full")
     arms = STUDY.arms(cfg)
-    assert arms[0] == dict(arm="main", kind="main", activation="relu", weight_decay=1.0,
-                           train_fraction=0.4, op="+")
+    assert arms[0] == dict(arm="main", kind="main", recipe="adamw", activation="relu",
+                           weight_decay=1.0, train_fraction=0.4, op="+")
     names = [a["arm"] for a in arms]
     assert names == ["main", "weight_decay=0", "weight_decay=0.1", "weight_decay=0.3",
                      "weight_decay=3", "fraction=0.3", "fraction=0.5", "fraction=0.6",
-                     "fraction=0.8", "activation=poly2", "op=*", "op=x^2+xy+y^2"]
-    for a in arms[1:]:  # exactly one setting differs from the main run's
+                     "fraction=0.8", "op=*", "op=x^2+xy+y^2", "gromov", "large_init"]
+    for a in arms[1:-2]:  # exactly one setting differs from the main run's
         assert sum(a[k] != arms[0][k] for k in ("activation", "weight_decay",
                                                  "train_fraction", "op")) == 1
+    assert arms[-2]["activation"] == "poly2" and arms[-2]["weight_decay"] == 0.0
+    assert arms[-1]["weight_decay"] == cfg.li_weight_decay
+    assert len(STUDY.config("quick").fractions) == 5
 
 
 def test_paired_keys_are_per_replicate():
@@ -453,17 +565,18 @@ def test_paired_keys_are_per_replicate():
 
 
 def _hand_tables():
-    """Two seeds: main (fit at 80, grok at 1000/never), λ = 0 (never), fractions 0.5 and 0.7,
-    x² (delay 2 and 4)."""
+    """Two seeds: main (fit at 80, grok at 1000/never), λ = 0 (never), fractions 0.5 and 0.7
+    (seed 0 only, as fraction_seeds = 1 at quick), Gromov's arm and the large initialisation."""
     rows = []
 
-    def arm(arm, kind, t_test, delay, wd=1.0, fr=0.6, act="relu", norm=(2.0, 3.0)):
-        for s in range(2):
-            rows.append(dict(arm=arm, kind=kind, seed=s, model="mlp", activation=act,
-                             weight_decay=wd, train_fraction=fr, op="+", t_train=80.0,
-                             t_test=t_test[s], delay_ratio=delay[s],
-                             test_accuracy_at_fit=[0.01, 0.03][s], test_half_step=400.0,
-                             concentration_half_step=[200.0, 440.0][s],
+    def arm(arm, kind, t_test, delay, wd=1.0, fr=0.6, recipe="adamw", norm=(2.0, 3.0),
+            seeds=2, at_fit=(0.01, 0.03)):
+        for s in range(seeds):
+            rows.append(dict(arm=arm, kind=kind, recipe=recipe, seed=s, model="mlp",
+                             activation="relu", weight_decay=wd, train_fraction=fr, op="+",
+                             t_train=80.0, t_test=t_test[s], delay_ratio=delay[s],
+                             test_accuracy_at_fit=at_fit[s], test_half_step=400.0,
+                             concentration_half_step=[200.0, 440.0][s], weight_norm_init=1.0,
                              weight_norm_at_fit=2.0,
                              weight_norm_at_grok=norm[s] if t_test[s] > 0 else np.nan,
                              final_weight_norm=norm[s] * 2, diverged=False))
@@ -471,9 +584,12 @@ def _hand_tables():
     arm("main", "main", [1000.0, np.nan], [12.5, np.nan])
     arm("weight_decay=0", "weight_decay", [np.nan, np.nan], [np.nan, np.nan], wd=0.0,
         norm=(4.0, 6.0))
-    arm("fraction=0.5", "fraction", [np.nan, 1500.0], [np.nan, 18.75], fr=0.5)
-    arm("fraction=0.7", "fraction", [600.0, 700.0], [7.5, 8.75], fr=0.7)
-    arm("activation=poly2", "activation", [160.0, 320.0], [2.0, 4.0], act="poly2")
+    arm("fraction=0.5", "fraction", [np.nan], [np.nan], fr=0.5, seeds=1)
+    arm("fraction=0.7", "fraction", [600.0], [7.5], fr=0.7, seeds=1)
+    arm("gromov", "gromov", [160.0, 320.0], [2.0, 4.0], wd=0.0, recipe="gromov",
+        at_fit=(0.02, 0.6))
+    arm("large_init", "large_init", [2600.0], [6.0], wd=0.2, fr=0.7, recipe="large_init",
+        norm=(0.6,), seeds=1)
     curves = pd.DataFrame(dict(arm="main", seed=[0, 1, 0, 1], step=[0, 0, 100, 100],
                                unit_concentration=[0.1, 0.2, 0.9, 0.8],
                                embedding_topk=[0.3, 0.3, 0.4, 0.5]))
@@ -482,21 +598,23 @@ def _hand_tables():
 
 def test_metrics_by_hand():
     m = STUDY.module.metrics(_hand_tables(), {}, STUDY.config("quick"))
-    assert m["max_test_accuracy_at_fit"] == 0.03
-    assert m["fraction_seeds_delayed"] == 0.5 and m["main_fraction_grokked"] == 0.5
-    assert m["relu_delay_ratio"] == np.inf  # median of (12.5, never)
+    assert m["main_max_test_accuracy_at_fit"] == 0.03
+    assert m["main_fraction_delayed"] == 0.5 and m["main_fraction_grokked"] == 0.5
+    assert m["main_delay_ratio"] == np.inf  # median of (12.5, never)
     assert m["wd0_fraction_grokked"] == 0.0
-    assert m["weight_norm_ratio_wd0"] == pytest.approx(2.0)
-    # medians: 0.5 never, 0.6 never, 0.7 650 -> the two +∞ tie and ρ = −√3/2
-    assert m["fraction_steps_spearman"] == pytest.approx(-math.sqrt(3) / 2)
-    assert m["median_steps_to_grok__fraction_0.7"] == 650.0
-    assert m["unit_concentration_init"] == pytest.approx(0.15)
-    assert m["unit_concentration_final"] == pytest.approx(0.85)
-    assert m["embedding_topk_final"] == pytest.approx(0.45)
-    assert m["max_concentration_lead_ratio"] == pytest.approx(1.1)
-    assert m["weight_norm_ratio"] == pytest.approx(1.0)  # the seed that grokked: 2 / 2
-    assert m["quadratic_delay_ratio"] == 3.0 and m["quadratic_median_t_test"] == 240.0
-    assert m["t_test__seed0"] == 1000.0 and math.isnan(m["t_test__seed1"])
+    assert math.isnan(m["wd0_slowdown"])  # the λ = 1 median is +∞ (one of two never grokked)
+    assert m["wd0_final_norm_over_main"] == pytest.approx(2.0)
+    # seed 0 of each fraction: 0.5 never, 0.6 at 1000, 0.7 at 600 -> every pair concordant
+    assert m["fraction_concordance"] == 1.0 and m["fraction_comparable_pairs"] == 3
+    assert m["median_steps_to_grok__fraction_0.7"] == 600.0
+    assert m["main_unit_concentration_init"] == pytest.approx(0.15)
+    assert m["main_unit_concentration_final"] == pytest.approx(0.85)
+    assert m["main_embedding_topk_final"] == pytest.approx(0.45)
+    assert m["main_concentration_lead_ratio"] == pytest.approx(1.1)
+    assert m["main_weight_norm_ratio"] == pytest.approx(1.0)  # the seed that grokked: 2 / 2
+    assert m["gromov_fraction_grokked_after_fit"] == 0.5  # the second fitted at 60 % test
+    assert m["gromov_delay_ratio"] == 3.0
+    assert m["large_init_weight_norm_ratio"] == pytest.approx(0.3)
     assert "tf_fraction_grokked" not in m
 
 
@@ -517,19 +635,22 @@ def computed():
 
 def test_tables_one_row_per_net_and_exact_facts(computed):
     cfg, ev = computed
-    arms = {"main", "weight_decay=0", "fraction=0.7", "activation=poly2", "transformer"}
+    nets_per = {"main": cfg.seeds, "weight_decay=0": cfg.seeds, "fraction=0.7": 1,
+                "gromov": cfg.seeds, "large_init": 1, "transformer": cfg.seeds}
     n_log = cfg.steps // cfg.log_every + 1
     for s in ev.seeds:
         res = ev.per_seed[s]
         grok = res.tables["grok"]
-        assert set(grok["arm"]) == arms and len(grok) == len(arms) * cfg.seeds
+        assert grok.groupby("arm").size().to_dict() == nets_per
         assert not grok["diverged"].any()
         curves = res.tables["curves"]
         assert len(curves[curves["arm"] == "main"]) == cfg.seeds * n_log
+        assert (curves[curves["arm"] == "gromov"]["step"].max() == cfg.gromov_steps)
         timing = res.tables["timing"]
-        assert set(timing["arm"]) == arms and (timing["wall_s"] > 0).all()
+        assert set(timing["arm"]) == set(nets_per) and (timing["wall_s"] > 0).all()
         # the whole block of master seeds trains, whichever replicates were asked for
-        assert (timing.set_index("arm")["members"] == runner.REPLICATE_BLOCK * cfg.seeds).all()
+        members = timing.set_index("arm")["members"].to_dict()
+        assert members == {a: runner.REPLICATE_BLOCK * n for a, n in nets_per.items()}
         e = res.arrays["main_unit_energy"]
         assert e.shape == (cfg.seeds, cfg.width, cfg.p // 2 + 1)
         # every arm starts from the same initialisation and split: identical step-0 metrics
@@ -537,7 +658,12 @@ def test_tables_one_row_per_net_and_exact_facts(computed):
         np.testing.assert_allclose(first.loc["main"], first.loc["weight_decay=0"], rtol=1e-6)
     m = ev.metrics
     assert m["wd0_fraction_grokked"].isin([0.0, 0.5, 1.0]).all()
-    assert ((0 < m["unit_concentration_init"]) & (m["unit_concentration_init"] <= 1)).all()
+    assert ((0 < m["main_unit_concentration_init"])
+            & (m["main_unit_concentration_init"] <= 1)).all()
+    # Gromov's arm starts from the main run's initialisation, rescaled: its unit energies (and
+    # so the concentration at step 0) are the main run's
+    c0 = ev.tables["curves"].query("step == 0").groupby("arm")["unit_concentration"].median()
+    assert c0["gromov"] == pytest.approx(c0["main"], rel=1e-4)
     a, b = (ev.per_seed[s].tables["grok"]["final_weight_norm"] for s in ev.seeds)
     assert not np.allclose(a, b)  # each replicate its own nets
 
@@ -547,7 +673,7 @@ def test_transformer_two_passes_coincide(computed):
     (deterministic full-batch training), so the key frequencies of the first run are those
     of the second; its restricted/excluded losses are finite."""
     cfg, ev = computed
-    assert (ev.metrics["tf_rerun_max_test_accuracy_difference"] == 0.0).all()
+    assert (ev.metrics["tf_rerun_max_difference"] == 0.0).all()
     assert (ev.metrics["tf_key_frequencies_stable"] == 1.0).all()
     tf = ev.tables["curves"]
     tf = tf[tf["arm"] == "transformer"]
@@ -579,7 +705,7 @@ def test_operations_figure(computed):
     cfg = dataclasses.replace(cfg, ops=("+", "*"))
     figs = STUDY.figures(Evidence(ev.seeds, per_seed, ev.metrics, ev.metas), cfg)
     names = [f.name for f in figs]
-    assert names == ["phenomenon", "drivers", "activation", "progress", "operations",
+    assert names == ["phenomenon", "drivers", "recipes", "progress", "operations",
                      "transformer"]
     for f in figs:
         plt.close(f.fig)

@@ -22,6 +22,12 @@ under ``vmap``). Nothing here reads files or prints.
   Fourier energy; restricted and excluded losses of a logit table), and
   :func:`logit_key_frequencies`, the key frequencies of a trained net's logits.
 * :func:`member_data` — one modular-arithmetic split per ensemble member, stacked.
+* :func:`mean_field_mlp`, :func:`one_hot_targets`, :func:`with_accuracy` — Gromov's (2023)
+  parameterisation and the mean-squared error on one-hot targets (Gromov 2023; Liu, Michaud &
+  Tegmark 2023), with arg-max accuracies logged.
+* :func:`fall_step`, :func:`censored_concordance`, :func:`slowdown_lower_bound` — when a loss
+  has made half its fall (log scale), and summaries over a sweep where some runs never grok
+  within the budget (right-censored).
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from nntheory import data
-from nntheory.nets import Net
+from nntheory.nets import Net, modular_mlp
 
 # ---------------------------------------------------------------------------------------------
 # When does it happen
@@ -145,8 +151,11 @@ def grok_summary(step, curves, threshold: float = 0.99) -> dict[str, np.ndarray]
     arXiv:2201.02177, Fig. 1): the test accuracy at t_train; the final accuracies; the first
     step with test accuracy ≥ 0.5; the step at which the units' Fourier concentration has
     risen half-way (:func:`rise_step`; NaN without a ``unit_concentration`` curve: Nanda et
-    al. 2023, arXiv:2301.05217, §5); the weight norm ‖θ‖₂ at t_train, at t_test and at the end
-    (Liu, Michaud & Tegmark 2023, arXiv:2210.01117).
+    al. 2023, arXiv:2301.05217, §5); the weight norm ‖θ‖₂ at the start, at t_train, at t_test
+    and at the end (Liu, Michaud & Tegmark 2023, arXiv:2210.01117). With ``restricted_loss`` and
+    ``excluded_loss`` curves also the phases of Nanda et al. (2023, §5.2): the steps at
+    which the restricted and the test loss have made half their fall (:func:`fall_step`), and
+    the excluded loss at t_train and at the test loss's half-fall.
 
     Args:
       step: (T,) logged steps.
@@ -160,7 +169,14 @@ def grok_summary(step, curves, threshold: float = 0.99) -> dict[str, np.ndarray]
     m = {k: np.asarray(v, np.float64) for k, v in curves.items()}
     g = grokking_steps(dict(m, step=step), threshold)
     conc = m.get("unit_concentration")
-    return dict(
+    phases = {}
+    if "restricted_loss" in m and "test_loss" in m:  # Nanda et al. 2023, §5.2
+        test_fall = fall_step(step, m["test_loss"])
+        phases = dict(restricted_fall_step=fall_step(step, m["restricted_loss"]),
+                      test_loss_fall_step=test_fall,
+                      excluded_loss_at_fit=value_at(step, m["excluded_loss"], g.train_step),
+                      excluded_loss_at_test_fall=value_at(step, m["excluded_loss"], test_fall))
+    return phases | dict(
         t_train=g.train_step, t_test=g.test_step, delay_ratio=g.ratio,
         test_accuracy_at_fit=value_at(step, m["test_accuracy"], g.train_step),
         final_test_accuracy=m["test_accuracy"][:, -1],
@@ -168,6 +184,7 @@ def grok_summary(step, curves, threshold: float = 0.99) -> dict[str, np.ndarray]
         test_half_step=first_step_reaching(step, m["test_accuracy"], 0.5),
         concentration_half_step=(rise_step(step, conc, 0.5) if conc is not None
                                  else np.full(len(g.train_step), np.nan)),
+        weight_norm_init=m["weight_norm"][:, 0],
         weight_norm_at_fit=value_at(step, m["weight_norm"], g.train_step),
         weight_norm_at_grok=value_at(step, m["weight_norm"], g.test_step),
         final_weight_norm=m["weight_norm"][:, -1],
@@ -641,3 +658,259 @@ def rank_correlation(x, y) -> float:
     if sxy * sxy == sxx * syy:
         return float(np.sign(sxy))
     return sxy / math.sqrt(sxx * syy)
+
+
+# ---------------------------------------------------------------------------------------------
+# Other recipes: Gromov's parameterisation, mean-squared error on one-hot targets
+# ---------------------------------------------------------------------------------------------
+
+
+def mean_field_mlp(p: int, width: int, activation_name: str = "poly2") -> Net:
+    """Gromov's (2023, arXiv:2301.02679, Eqs. 1–2) parameterisation of the two-layer MLP on
+    one-hot pairs: standard-normal weights, the pre-activation scaled by 1/√D (D = 2p inputs)
+    and the readout by 1/N,
+
+        f(a, b) = (1/N) Wᵀ φ((U[a] + V[b]) / √(2p)),   U, V ∈ R^{p×N}, W ∈ R^{N×p} ~ N(0, 1),
+
+    so that plain gradient descent sees his gradients (the function at initialisation is that of
+    :func:`nntheory.nets.modular_mlp` with its readout shrunk by 1/√N). Params ``{"U", "V",
+    "W"}`` are the unscaled weights (their norm is the weight norm); inputs (n, 2) tokens."""
+    base = modular_mlp(p, width, activation_name)
+    s_in, s_out = (2.0 * p) ** -0.5, 1.0 / width
+
+    def init(key, input_shape):
+        shape, q = base.init(key, input_shape)  # U, V ~ N(0, 1/(2p)), W ~ N(0, 1/N)
+        return shape, dict(U=q["U"] / s_in, V=q["V"] / s_in, W=q["W"] * width**0.5)
+
+    def apply(params, x, **_):
+        return base.apply(dict(U=params["U"] * s_in, V=params["V"] * s_in,
+                               W=params["W"] * s_out), x)
+
+    return Net(init, apply, None, f"mean_field_mlp[{activation_name}, p={p}, width={width}]",
+               dict(base.info, kind="mean_field_mlp"))
+
+
+def one_hot_targets(d: Mapping[str, Any], p: int) -> dict[str, jax.Array]:
+    """A classification split (integer labels ``y_*``) as regression targets for the
+    mean-squared error on one-hot codes (Gromov 2023; Liu, Michaud & Tegmark 2023, Fig. 3):
+    ``y_*`` become one-hot rows of length p and the labels ride along as ``labels_*`` for
+    :func:`with_accuracy`. Leading (member) axes are kept."""
+    out = dict(d)
+    for split in ("train", "test"):
+        out[f"labels_{split}"] = jnp.asarray(d[f"y_{split}"])
+        out[f"y_{split}"] = jax.nn.one_hot(d[f"y_{split}"], p, dtype=jnp.float32)
+    return out
+
+
+def with_accuracy(net: Net, measures: Callable[[Any, dict], dict] | None = None
+                  ) -> Callable[[Any, dict], dict]:
+    """``extra_metrics`` for a net trained on :func:`one_hot_targets`: the arg-max accuracy on
+    each split against ``labels_*`` (the mean-squared error logs no accuracy of its own), the
+    weight norm, and whatever ``measures`` adds. Jittable, per member."""
+
+    def out(params, d):
+        m = dict(weight_norm=global_norm(params))
+        for split in ("train", "test"):
+            pred = jnp.argmax(net.apply(params, d[f"x_{split}"]), axis=-1)
+            m[f"{split}_accuracy"] = jnp.mean(pred == d[f"labels_{split}"])
+        return {**m, **(measures(params, d) if measures is not None else {})}
+
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Phases of a run: falls of logged losses, and summaries over a sweep with censoring
+# ---------------------------------------------------------------------------------------------
+
+
+def fall_step(step, values, fraction: float = 0.5) -> np.ndarray:
+    """The first logged step at which a falling curve has completed ``fraction`` of its fall
+    in log scale: log v(t) ≤ log v(0) − fraction · (log v(0) − log v(T)). NaN where it does not
+    fall. Losses fall over orders of magnitude, so the log scale puts "half-way" where a
+    log-axis plot does (Nanda et al. 2023, arXiv:2301.05217, §5.2: restricted loss falls
+    before test loss). Mirror of :func:`rise_step` on −log v."""
+    v = np.asarray(values, np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return rise_step(step, -np.log(v), fraction)
+
+
+def censored_concordance(x, t) -> tuple[float, int]:
+    """Harrell's concordance index for "larger x, smaller t" with right-censored times.
+
+    t is a time to an event (steps to grok) with NaN for a run that never got there within its
+    budget: such a run is slower than every run that did (censored at the common budget). Over
+    every pair with x_i < x_j, the pair is *comparable* unless both times are censored; it is
+    concordant if t_i > t_j (a censored t_i counts as larger than any finite t_j), discordant
+    if t_i < t_j, and counts ½ on a tie. Pairs with equal x are skipped.
+
+        C = (concordant + ½ ties) / comparable pairs ∈ [0, 1]
+
+    C = 1: the time falls strictly with x for every pair; ½: no relation. (Harrell, Califf,
+    Pryor, Lee & Rosati 1982, JAMA 247:2543; for censored data in general Gehan 1965.)
+
+    Returns:
+      (C, number of comparable pairs); C is NaN without comparable pairs.
+    """
+    x, t = np.asarray(x, np.float64), censored(t)
+    if x.shape != t.shape or x.ndim != 1:
+        raise ValueError("censored_concordance takes two 1-D arrays of the same length")
+    i, j = np.triu_indices(len(x), 1)
+    lo, hi = np.where(x[i] < x[j], i, j), np.where(x[i] < x[j], j, i)
+    keep = (x[i] != x[j]) & ~(np.isinf(t[lo]) & np.isinf(t[hi]))
+    lo, hi = lo[keep], hi[keep]
+    score = np.where(t[lo] > t[hi], 1.0, np.where(t[lo] < t[hi], 0.0, 0.5))
+    return (float(score.mean()) if len(score) else float("nan")), int(len(score))
+
+
+def slowdown_lower_bound(t_slow, budget: float, t_ref) -> float:
+    """How much later the slowest-to-grok arm groks than a reference arm, as a lower bound:
+    min over its runs of t / median(t_ref), a run that never grokked counting as its budget
+    (it would have grokked later still). NaN when the reference median is not finite.
+
+    Used for "no grokking without weight decay within k× the steps that grokked with it"
+    (Power et al. 2022, arXiv:2201.02177, Fig. 2)."""
+    t = np.where(np.isnan(np.asarray(t_slow, np.float64)), float(budget), t_slow)
+    ref = float(censored_median(t_ref))
+    if not np.isfinite(ref) or ref <= 0 or not len(t):
+        return float("nan")
+    return float(np.min(t) / ref)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ensembles of replicates: paired keys, tidy tables, the transformer's two passes
+# ---------------------------------------------------------------------------------------------
+
+
+def paired_keys(keys, seeds: int) -> dict[str, jax.Array]:
+    """Per replicate key, a data and an initialisation key for each of its ``seeds`` nets
+    (members ordered (replicate, seed)): ``fold_in`` of the replicate key's two halves with the
+    seed, so a replicate's keys depend on its own key only and every arm that uses them is
+    paired (same splits — nested across fractions, one permutation per net — and
+    initialisations)."""
+    split = [jax.random.split(k) for k in keys]
+    return {name: jnp.stack([jax.random.fold_in(k[i], s) for k in split for s in range(seeds)])
+            for i, name in enumerate(("data_keys", "init_keys"))}
+
+
+def arm_tables(hist, replicates: int, seeds: int, steps: int, wall_s: float,
+               settings: Mapping[str, Any], threshold: float = 0.99,
+               **extra) -> dict[str, pd.DataFrame]:
+    """An ensemble's curves (long), per-net grokking summary (:func:`ensemble_tables`) and wall
+    time (per replicate: the whole ensemble's), with the arm's ``settings`` as columns and the
+    per-net ``extra`` columns in the summary.
+
+    Args:
+      hist: a :class:`nntheory.train.History` of K = replicates · seeds members."""
+    curves, grok = ensemble_tables(hist.step, hist.metrics, seeds, threshold)
+    timing = pd.DataFrame(dict(replicate=np.arange(replicates), members=len(hist.diverged),
+                               steps=steps, wall_s=wall_s))
+    return dict(curves=curves.assign(**settings), timing=timing.assign(**settings),
+                grok=grok.assign(**settings, diverged=hist.diverged.astype(bool), **extra))
+
+
+def two_pass_fit(net: Net, p: int, params0, d: Mapping[str, Any], coverage: float,
+                 top_k: int, fit: Callable) -> dict[str, Any]:
+    """Nanda et al.'s (2023, §5.1) progress measures need the key frequencies of the trained
+    net: train once from ``params0`` to find them (the fewest holding ``coverage`` of the a+b
+    part of each member's final logits, :func:`logit_key_frequencies`), then again from the
+    same ``params0`` logging the restricted/excluded losses on them
+    (:func:`transformer_progress`). Full-batch training is deterministic, so the two runs
+    coincide; ``rerun_difference`` and ``keys_stable`` check it per member.
+
+    Args:
+      d: member data with the whole table (:func:`member_data` with ``with_table``).
+      fit: ``fit(params, data, extra_metrics) -> (params, History)`` (the optimiser's
+        settings bound).
+
+    Returns:
+      dict with ``params`` (second run), ``hist``, ``wall_s`` (both runs) and ``columns``: per
+      member ``n_key_frequencies``, ``key_frequencies`` (their numbers, as text),
+      ``rerun_difference`` and ``keys_stable``."""
+    params1, hist1 = fit(params0, d, None)
+    mask = logit_key_frequencies(net, p, params1, d["x_all"], coverage)
+    params2, hist2 = fit(params0, {**d, "key_mask": jnp.asarray(mask)},
+                         transformer_progress(net, p, top_k))
+    stable = np.all(logit_key_frequencies(net, p, params2, d["x_all"], coverage) == mask, axis=1)
+    return dict(params=params2, hist=hist2, wall_s=hist1.wall_time + hist2.wall_time,
+                columns=dict(n_key_frequencies=mask.sum(axis=1),
+                             key_frequencies=[" ".join(map(str, np.flatnonzero(r)))
+                                              for r in mask],
+                             rerun_difference=rerun_difference(hist1.metrics["test_accuracy"],
+                                                               hist2.metrics["test_accuracy"]),
+                             keys_stable=stable))
+
+
+def curve_ends(curves: pd.DataFrame, arm: str, name: str) -> tuple[float, float]:
+    """Median over an arm's nets of the logged curve ``name`` at the first and the last log
+    step (long table of :func:`ensemble_tables` with an ``arm`` column)."""
+    c = curves[curves["arm"] == arm]
+    first, last = (float(c[c["step"] == t][name].median()) for t in (c["step"].min(),
+                                                                      c["step"].max()))
+    return first, last
+
+
+def arm_metrics(grok: pd.DataFrame, curves: pd.DataFrame | None = None, *, delay: float = 5.0,
+                after_fit: float = 0.5) -> dict[str, float]:
+    """Summaries over one arm's nets, from their rows of :func:`ensemble_tables`' summary (and
+    their long curves): what the grokking claims read.
+
+    * ``fraction_grokked``: share of nets with test accuracy ≥ the threshold in the budget;
+    * ``max_test_accuracy_at_fit``: the worst net's test accuracy at t_train (NaN if a net
+      never fitted; Power et al. 2022, arXiv:2201.02177, Fig. 1);
+    * ``fraction_delayed``: share with t_test / t_train ≥ ``delay`` (never grokked: not);
+    * ``fraction_grokked_after_fit``: share that fitted with test accuracy ≤ ``after_fit`` and
+      later grokked (generalisation after memorisation; Gromov 2023, arXiv:2301.02679);
+    * ``delay_ratio``, ``t_test``: censored medians (never = +∞, :func:`censored_median`);
+    * ``weight_norm_ratio`` = median ‖θ(t_test)‖/‖θ(t_train)‖ and ``norm_at_fit_over_init`` =
+      median ‖θ(t_train)‖/‖θ(0)‖ over the nets that got there (Liu, Michaud & Tegmark 2023,
+      arXiv:2210.01117);
+    * ``concentration_lead_ratio``: the worst net's (step c is half-way) / (step test accuracy
+      reaches 50 %) (Nanda et al. 2023, arXiv:2301.05217, §5);
+    * with Nanda et al.'s phases (:func:`grok_summary`): ``restricted_lead_ratio``, the worst
+      net's (restricted loss half-fall) / (test loss half-fall), and ``excluded_rise``, the
+      median excluded loss at the test loss's half-fall over that at t_train (§5.2);
+    * with the columns of :func:`two_pass_fit`: ``median_key_frequencies``,
+      ``rerun_max_difference`` (of test accuracy; 0 when the passes coincide) and
+      ``key_frequencies_stable`` (share of nets whose key frequencies the second pass keeps);
+    * with ``curves``: ``<name>_init`` and ``<name>_final`` (:func:`curve_ends`) of
+      ``unit_concentration`` and ``embedding_topk``, where logged.
+    """
+    ratio = lambda a, b: finite_median(grok[a] / grok[b])
+    worst = lambda a, b: float((grok[a] / grok[b]).max(skipna=False))
+    t = grok["t_test"]
+    out = dict(
+        fraction_grokked=float(np.mean(np.isfinite(t))),
+        max_test_accuracy_at_fit=float(grok["test_accuracy_at_fit"].max(skipna=False)),
+        fraction_delayed=float(np.mean(np.nan_to_num(grok["delay_ratio"]) >= delay)),
+        fraction_grokked_after_fit=float(np.mean((grok["test_accuracy_at_fit"] <= after_fit)
+                                                 & np.isfinite(t))),
+        delay_ratio=float(censored_median(grok["delay_ratio"])),
+        t_test=float(censored_median(t)),
+        weight_norm_ratio=ratio("weight_norm_at_grok", "weight_norm_at_fit"),
+        norm_at_fit_over_init=ratio("weight_norm_at_fit", "weight_norm_init"),
+        concentration_lead_ratio=worst("concentration_half_step", "test_half_step"),
+    )
+    if "restricted_fall_step" in grok and grok["restricted_fall_step"].notna().any():
+        out["restricted_lead_ratio"] = worst("restricted_fall_step", "test_loss_fall_step")
+        out["excluded_rise"] = ratio("excluded_loss_at_test_fall", "excluded_loss_at_fit")
+    if "n_key_frequencies" in grok and grok["n_key_frequencies"].notna().any():
+        out.update(median_key_frequencies=float(grok["n_key_frequencies"].median()),
+                   rerun_max_difference=float(grok["rerun_difference"].max()),
+                   key_frequencies_stable=float(grok["keys_stable"].mean()))
+    for name in ("unit_concentration", "embedding_topk"):
+        if curves is not None and name in curves and curves[name].notna().any():
+            c = curves.assign(arm="arm")
+            out[f"{name}_init"], out[f"{name}_final"] = curve_ends(c, "arm", name)
+    return out
+
+
+def describe_steps(values) -> str:
+    """Steps-to-grok over nets in words: the censored median ("never": not within the budget)
+    and, for several nets, the range of those that got there (``"1100 (range 940–1380: 10 of
+    10 nets)"``); one value as itself."""
+    v = censored(np.atleast_1d(values))
+    fin, med = v[np.isfinite(v)], np.median(v)
+    text = "never" if np.isinf(med) else f"{med:.0f}"
+    if len(v) > 1 and len(fin):
+        text += f" (range {fin.min():.0f}–{fin.max():.0f}: {len(fin)} of {len(v)} nets)"
+    return text
