@@ -11,7 +11,7 @@ import pytest
 import scipy.special
 import scipy.stats
 
-from nntheory import data
+from nntheory import data, nets
 from nntheory.analysis import scaling as sl
 
 TRUE = np.array([np.log(400.0), np.log(2000.0), np.log(1.8), 0.34, 0.37])
@@ -278,7 +278,7 @@ def test_chinchilla_points_loader():
 
 
 # ---------------------------------------------------------------------------------------------
-# Bootstrap helpers and the laws of a grid of runs
+# Bootstrap helpers, the laws of a grid of runs and the level of a frontier
 # ---------------------------------------------------------------------------------------------
 
 
@@ -288,17 +288,6 @@ def test_params_to_theta_inverts_theta_to_params():
     back = sl.params_to_theta(sl.theta_to_params(thetas))
     assert back.shape == (4, 5)
     np.testing.assert_allclose(back, thetas, rtol=1e-13)
-
-
-def test_resample_means_averages_drawn_rows():
-    samples = np.array([[1.0, 10.0], [2.0, np.nan], [3.0, 30.0]])  # NaN: a diverged seed
-    means = sl.resample_means(jax.random.PRNGKey(0), samples, 200)
-    assert means.shape == (200, 2)
-    assert np.all((means[:, 0] >= 1) & (means[:, 0] <= 3))
-    # every mean of three draws from {1, 2, 3} is a multiple of 1/3; NaN rows are skipped
-    np.testing.assert_allclose(means[:, 0] * 3, np.round(means[:, 0] * 3), atol=1e-12)
-    assert np.nanmin(means[:, 1]) >= 10 and np.nanmax(means[:, 1]) <= 30
-    assert sl.resample_means(jax.random.PRNGKey(1), samples[:1], 5)[:, 0].tolist() == [1.0] * 5
 
 
 def test_interval_summary():
@@ -324,20 +313,124 @@ def test_isoflop_budgets_have_enough_sizes_on_every_line(min_points):
 
 def test_fit_grid_laws_on_an_exact_law():
     """Seeds equal to the law up to 0.1 % noise: the power law at the largest D is the law's
-    N term (same α), the parametric fit recovers (α, β), approach 2 finds a + b = 1, and the
-    bootstraps have one draw per resample."""
+    N term (same α), the parametric fit recovers (α, β), approach 2 finds a + b = 1 and the
+    parametric a, and the two frontiers agree in level."""
     n, d = np.logspace(6, 8, 5), np.logspace(7, 10, 7)
     law = sl.chinchilla_loss(TRUE, n[:, None], d[None, :])
     rng = np.random.default_rng(2)
     losses = law * np.exp(1e-3 * rng.standard_normal((3,) + law.shape))
-    g = sl.fit_grid_laws(n, d, losses, jax.random.PRNGKey(0), n_resamples=16, n_starts=2,
-                         min_points=3, n_budgets=5)
+    g = sl.fit_grid_laws(n, d, losses, min_points=3, n_budgets=5)
     assert float(g.power_law.alpha) == pytest.approx(TRUE[3], abs=0.05)
     assert g.parametric.alpha == pytest.approx(TRUE[3], abs=0.05)
     assert g.parametric.beta == pytest.approx(TRUE[4], abs=0.05)
-    assert g.seed_alpha.shape == (16,) and g.cell_bootstrap.thetas.shape == (16, 5)
-    assert g.isoflop.budgets.size == 5 and g.seed_isoflop.a.shape == (16,)
-    if np.isfinite(g.isoflop.a):
-        assert float(g.isoflop.a + g.isoflop.b) == pytest.approx(1.0, abs=1e-9)
+    assert g.isoflop.budgets.size == 5 and g.isoflop_of_fit.budgets.size == 5
+    assert float(g.isoflop.a + g.isoflop.b) == pytest.approx(1.0, abs=1e-9)
+    assert float(g.isoflop.a) == pytest.approx(g.parametric.a, abs=0.05)
+    assert abs(g.level_gap) < 0.1 and abs(g.level_gap_of_fit) < 0.1
+    assert 0 < g.decades_with_minimum <= np.log10(g.isoflop.budgets[-1] / g.isoflop.budgets[0])
+    summary = g.summary()
+    assert summary["param_alpha"] == g.parametric.alpha and summary["iso_a"] == float(g.isoflop.a)
+    assert all(isinstance(v, float) for v in summary.values())
     with pytest.raises(ValueError, match="losses"):
-        sl.fit_grid_laws(n, d, law, jax.random.PRNGKey(0))
+        sl.fit_grid_laws(n, d, law)
+
+
+@pytest.mark.parametrize("shift", [0.0, 0.3, -0.5])
+def test_frontier_level_gap_is_the_offset_of_the_minima(shift):
+    budgets = np.logspace(17, 20, 7)
+    n3 = sl.compute_optimal(TRUE, budgets)[0]
+    gap, mid = sl.frontier_level_gap(budgets, n3 * 10**shift, TRUE)
+    assert gap == pytest.approx(shift, abs=1e-9)
+    assert mid == pytest.approx(10**18.5, rel=1e-9)
+    n_opt = n3 * 10**shift
+    n_opt[[0, 6]] = np.nan  # budgets without a minimum: C* is the middle of the others
+    assert sl.frontier_level_gap(budgets, n_opt, TRUE)[0] == pytest.approx(shift, abs=1e-9)
+    assert np.isnan(sl.frontier_level_gap(budgets[:1], n3[:1], TRUE)[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# The manifold teacher, the one-pass trainer and the TwoNN dimension
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dim", [1, 2, 4])
+def test_manifold_teacher_lives_on_a_d_dimensional_subspace(dim):
+    t = sl.manifold_teacher(jax.random.PRNGKey(dim), dim, 8, max_latent=4, width=16)
+    q = np.asarray(t["embed"])
+    assert q.shape == (8, 4) and t["v"].shape == (16, 4)
+    np.testing.assert_allclose(q[:, :dim].T @ q[:, :dim], np.eye(dim), atol=1e-5)
+    assert not q[:, dim:].any() and not np.asarray(t["v"])[:, dim:].any()
+    z, y = sl.manifold_sample(t, jax.random.PRNGKey(9), 500)
+    z, y, x = np.asarray(z), np.asarray(y), np.asarray(sl.embed(t, z))
+    assert z.shape == (500, 4) and y.shape == (500, 1) and x.shape == (500, 8)
+    assert np.all(np.abs(z[:, :dim]) <= 1) and not z[:, dim:].any()
+    assert np.linalg.matrix_rank(x, tol=1e-4) == dim  # the inputs span d directions of R^8
+    a, v, c = (np.asarray(t[k]) for k in ("a", "v", "c"))
+    np.testing.assert_allclose(y[:, 0], np.tanh(z @ v.T + c) @ a, rtol=1e-5, atol=1e-6)
+    zb, yb = sl.manifold_sample(t, jax.random.PRNGKey(9), 500, block=64)  # teacher in blocks
+    np.testing.assert_array_equal(np.asarray(zb), z)
+    np.testing.assert_allclose(np.asarray(yb), y, rtol=1e-6, atol=1e-7)
+
+
+def test_manifold_members_orders_replicate_d_seed():
+    keys = jax.random.split(jax.random.PRNGKey(0), 2)
+    m = sl.manifold_members(keys, (1, 3), 2, ambient_dim=5, teacher_width=4, n_test=10,
+                            stream_size=20)
+    assert m["stream"][0].shape == (8, 20, 3) and m["test"][1].shape == (8, 10, 1)
+    emb = np.asarray(m["teachers"]["embed"])
+    np.testing.assert_array_equal(emb[0], emb[1])  # seeds share their teacher ...
+    assert not np.array_equal(np.asarray(m["stream"][0][0]), np.asarray(m["stream"][0][1]))
+    np.testing.assert_array_equal(np.asarray(m["test"][0][0]), np.asarray(m["test"][0][1]))
+    active = [int(np.abs(emb[i]).sum(0).astype(bool).sum()) for i in range(8)]
+    assert active == [1, 1, 3, 3, 1, 1, 3, 3]  # ... and (replicate, d, seed) is the order
+
+
+@pytest.mark.parametrize("dim, ambient, max_latent", [(0, 8, 4), (5, 8, 4), (3, 2, 4)])
+def test_manifold_teacher_rejects_bad_dimensions(dim, ambient, max_latent):
+    with pytest.raises(ValueError, match="latent_dim"):
+        sl.manifold_teacher(jax.random.PRNGKey(0), dim, ambient, max_latent=max_latent)
+
+
+@pytest.mark.parametrize("step, expected", [(0, 1.0), (50, 0.55), (100, 0.1), (25, None)])
+def test_cosine_rate_decays_tenfold(step, expected):
+    got = float(sl.cosine_rate(step, 100))
+    if expected is None:  # a quarter of the way: 0.1 + 0.9 · ½(1 + cos π/4)
+        expected = 0.1 + 0.45 * (1 + np.cos(np.pi / 4))
+    assert got == pytest.approx(expected, rel=1e-6)
+
+
+def _online_setup(K=3, width=8, n=8192):
+    keys = jax.random.split(jax.random.PRNGKey(3), K)
+    teachers = jax.vmap(lambda k: sl.manifold_teacher(k, 2, 4, max_latent=2, width=8))(keys)
+    sample = jax.vmap(lambda t, k, m=n: sl.manifold_sample(t, k, m))
+    stream = sample(teachers, jax.random.split(jax.random.PRNGKey(4), K))
+    test = jax.vmap(lambda t, k: sl.manifold_sample(t, k, 256))(
+        teachers, jax.random.split(jax.random.PRNGKey(5), K))
+    net = nets.mlp(width, 1, 1, "relu", parameterization="standard")
+    params = jax.vmap(lambda k: net.init_params(k, (4,)))(keys)
+    return net, params, teachers, stream, test
+
+
+def test_train_online_learns_and_reads_its_stream_in_order():
+    net, params, teachers, stream, test = _online_setup()
+    kw = dict(learning_rate=1e-2, batch_size=16, test=test)
+    untrained = sl.train_online(net.apply, params, teachers, stream, 0, **kw)
+    x_test = jax.vmap(sl.embed)(teachers, test[0])
+    direct = jax.vmap(lambda p, x, y: 0.5 * jnp.mean((net.apply(p, x) - y) ** 2))(
+        params, x_test, test[1])
+    np.testing.assert_allclose(untrained, np.asarray(direct), rtol=1e-5)  # horizon 0: init
+    trained = sl.train_online(net.apply, params, teachers, stream, 256, **kw)
+    assert trained.shape == (3,) and np.all(trained < 0.5 * untrained)
+    # a horizon reads only the first horizon × batch samples: the rest of the stream is unused
+    z, y = stream
+    cut = (z.at[:, 256 * 16:].set(0.0), y.at[:, 256 * 16:].set(0.0))
+    np.testing.assert_allclose(sl.train_online(net.apply, params, teachers, cut, 256, **kw),
+                               trained, rtol=1e-6)
+    with pytest.raises(ValueError, match="exceeds"):
+        sl.train_online(net.apply, params, teachers, stream, 513, **kw)
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3])
+def test_twonn_recovers_the_dimension_of_a_cube(dim):
+    x = np.random.default_rng(dim).uniform(-1, 1, (2000, dim)) @ np.eye(dim, 6)
+    assert sl.twonn_dimension(x) == pytest.approx(dim, rel=0.1)

@@ -1,7 +1,8 @@
 """The scaling-laws study: the refit of the published points at the test profile and the
-bootstrap that restarts from its best starts, the sweep data and training of batched replicates,
-the laws fitted to a trained sweep, its metrics on tables built by hand, the published numbers
-and the config rules (its end-to-end run and report are in tests/test_studies.py)."""
+bootstrap that restarts from its best starts, the manifold data and one-pass training of batched
+replicates, the laws fitted to a sweep, its metrics on tables built by hand, the claims'
+thresholds, the published numbers and the config rules (its end-to-end run and report are in
+tests/test_studies.py)."""
 
 from __future__ import annotations
 
@@ -55,65 +56,71 @@ def test_bootstrap_restarts_from_the_refits_best_starts(refit):
     assert not np.allclose(boots[0]["alpha"], boots[1]["alpha"])
 
 
-def test_sweep_data_tiles_each_members_samples():
+def test_manifold_data_has_one_stream_per_member():
     cfg = STUDY.config("test")
     keys = jax.random.split(jax.random.PRNGKey(1), 2)  # two replicates, batched
-    d = STUDY.sweep_data(cfg, keys)
-    k = len(cfg.dataset_sizes) * cfg.seeds  # members per replicate, (D, seed) order
-    assert d["x_train"].shape == (2 * k, cfg.max_d, cfg.input_dim)
-    assert d["x_test"].shape == (2 * k, cfg.n_test, cfg.input_dim)
-    x = np.asarray(d["x_train"])
-    d0 = cfg.dataset_sizes[0]
-    # member (smallest D, seed 0) repeats its samples; (largest D, seed 0) starts with them
-    np.testing.assert_array_equal(x[0, :d0], x[0, d0:2 * d0])
-    np.testing.assert_array_equal(x[0, :d0], x[k - cfg.seeds, :d0])
-    assert not np.array_equal(x[0, :d0], x[1, :d0])  # seeds differ
-    assert not np.array_equal(x[0], x[k])  # replicates differ
-    yt = np.asarray(d["y_test"])
-    assert np.array_equal(yt[0], yt[k - 1]) and not np.array_equal(yt[0], yt[k])
+    d = STUDY.manifold_data(cfg, keys)
+    k = len(cfg.latent_dims) * cfg.seeds  # members per replicate, (d, seed) order
+    dmax = max(cfg.latent_dims)
+    assert d["stream"][0].shape == (2 * k, cfg.stream_size, dmax)
+    assert d["stream"][1].shape == (2 * k, cfg.stream_size, 1)
+    assert d["test"][0].shape == (2 * k, cfg.n_test, dmax)
+    assert d["teachers"]["embed"].shape == (2 * k, cfg.ambient_dim, dmax)
+    z = np.asarray(d["stream"][0])
+    for i, dim in enumerate(cfg.latent_dims * 2):  # latent coordinates beyond d are zero
+        assert not z[i, :, dim:].any() and z[i, :, :dim].any()
+    assert not np.array_equal(z[0, :, :2], z[k, :, :2])  # replicates differ
+    emb = np.asarray(d["teachers"]["embed"])
+    assert not np.allclose(emb[0], emb[k])
 
 
-def test_training_point_trains_every_replicates_members_at_one_width():
+def test_training_point_trains_every_member_at_every_horizon():
     cfg = STUDY.config("test")
     keys = jax.random.split(jax.random.PRNGKey(1), 2)  # two replicates, batched
     w = cfg.widths[-1]
-    df = STUDY.training_point(cfg, keys, STUDY.sweep_data(cfg, keys), width=w)
-    assert len(df) == 2 * len(cfg.dataset_sizes) * cfg.seeds
-    assert sorted(df["replicate"].unique()) == [0, 1] and (df["width"] == w).all()
-    assert (df["N"] == w * cfg.input_dim + 2 * w + 1).all()  # one hidden layer, biases
-    # evaluations at step 0 and after every log_every steps: evals + 1 of them
-    assert not df["diverged"].any() and df["best_eval"].between(0, cfg.evals).all()
-    assert (df["test_loss"] <= df["test_loss_final"]).all()  # early stopping: the minimum
+    df = STUDY.training_point(cfg, keys, STUDY.manifold_data(cfg, keys), width=w)
+    assert len(df) == 2 * len(cfg.latent_dims) * cfg.seeds * len(cfg.horizons)
+    assert sorted(df["replicate"].unique()) == [0, 1]
+    assert (df["N"] == w * cfg.ambient_dim + 2 * w + 1).all()  # one hidden layer, biases
+    assert (df["D"] == df["horizon"] * cfg.batch_size).all()
+    assert np.isfinite(df["test_loss"]).all() and (df["test_loss"] > 0).all()
+    longest = df[df["horizon"] == cfg.horizons[-1]].set_index(["replicate", "latent_dim"])
+    shortest = df[df["horizon"] == cfg.horizons[0]].set_index(["replicate", "latent_dim"])
+    assert (longest["test_loss"] < shortest["test_loss"]).mean() >= 0.75  # training helps
     r0, r1 = (df[df["replicate"] == r]["test_loss"].to_numpy() for r in (0, 1))
     assert not np.allclose(r0, r1)  # a new teacher and new inits per replicate
 
 
 def test_laws_point_on_a_sweep_drawn_from_a_known_law():
     """A trained sweep's table replaced by losses drawn from a parametric law (0.1 % noise per
-    seed): the laws recover its exponents, and the bootstraps come from the point's key."""
-    cfg = STUDY.config("test", dict(sweep_resamples=16))
+    seed) at two intrinsic dimensions: the laws recover its exponents, the frontiers agree, the
+    fits do not depend on the point's key (only the TwoNN inputs do)."""
+    cfg = STUDY.config("test", dict(seeds=2))
     theta = sl.params_to_theta(dict(E=0.01, A=2.0, B=5.0, alpha=0.8, beta=0.6))
-    n, d = np.array([33.0, 65.0, 129.0, 257.0]), np.array(cfg.dataset_sizes, np.float64)
+    n, d = np.array([33.0, 65.0, 129.0, 257.0]), np.logspace(2, 4, 6)
     rng = np.random.default_rng(0)
-    sweep = pd.DataFrame([dict(seed=s, N=nv, D=dv, test_loss=float(
+    sweep = pd.DataFrame([dict(latent_dim=dim, seed=s, N=nv, D=dv, test_loss=float(
         sl.chinchilla_loss(theta, nv, dv) * np.exp(1e-3 * rng.standard_normal())))
-        for s in range(cfg.seeds) for nv in n for dv in d])
+        for dim in cfg.latent_dims for s in range(cfg.seeds) for nv in n for dv in d])
     a, b = (STUDY.laws_point(cfg, jax.random.PRNGKey(k), tables=dict(sweep=sweep))
             for k in (0, 1))
-    laws = a.tables["sweep_laws"].iloc[0]
-    assert laws["sweep_param_alpha"] == pytest.approx(0.8, abs=0.05)
-    assert laws["sweep_param_beta"] == pytest.approx(0.6, abs=0.05)
-    assert laws["sweep_r2_log"] > 0.99
-    assert len(a.tables["seed_bootstrap"]) == len(a.tables["cell_bootstrap"]) == 16
-    assert a.arrays["iso_profiles"].shape == (len(a.tables["isoflop"]), n.size)
-    pd.testing.assert_frame_equal(a.tables["sweep_laws"], b.tables["sweep_laws"])
-    assert not np.allclose(a.tables["cell_bootstrap"]["alpha"],
-                           b.tables["cell_bootstrap"]["alpha"])
+    laws = a.tables["sweep_laws"]
+    assert laws["latent_dim"].tolist() == list(cfg.latent_dims)
+    assert laws["param_alpha"].to_numpy() == pytest.approx(0.8, abs=0.05)
+    assert laws["param_beta"].to_numpy() == pytest.approx(0.6, abs=0.05)
+    assert (laws["r2_log"] > 0.99).all()
+    assert (laws["level_gap"].abs() < 0.1).all()
+    assert a.arrays["iso_profiles"].shape == (2, cfg.isoflop_budgets, n.size)
+    assert a.arrays["sweep_param_theta"].shape == (2, 5)
+    assert len(a.tables["isoflop"]) == 2 * cfg.isoflop_budgets
+    fits = [c for c in laws.columns if c != "twonn"]
+    pd.testing.assert_frame_equal(laws[fits], b.tables["sweep_laws"][fits])
+    assert (laws["twonn"] / laws["latent_dim"]).to_numpy() == pytest.approx(1.0, abs=0.15)
 
 
-def _tables(iso_a=0.45, iso_b=0.55, param_a=0.5):
+def _tables(a_gaps=(0.05, 0.02), level_gaps=(0.1, -0.05)):
     """One replicate's tables, built by hand: the refit at the replication's values, a
-    bootstrap around it, a synthetic refit and the laws of a sweep."""
+    bootstrap around it, a synthetic refit and the laws of a sweep at d = 2 and 4."""
     rep = STUDY.REPLICATION
     fit = dict(rep, a=0.5, b=0.5, objective=1e-3, starts_within_1e9=7, objective_published=2e-3)
     rng = np.random.default_rng(0)
@@ -124,18 +131,19 @@ def _tables(iso_a=0.45, iso_b=0.55, param_a=0.5):
                             pred_refit=[3.0, 2.5]))
     syn = pd.DataFrame([dict(rep, alpha=rep["alpha"] + 0.01, E=rep["E"] * 1.02, a=0.5, b=0.5,
                              objective=1e-3)])
-    laws = dict(sweep_E=0.01, sweep_A=2.0, sweep_alpha_n=1.5, sweep_r2_log=0.99, iso_a=iso_a,
-                iso_b=iso_b, sweep_n_budgets=9.0,
-                **{f"sweep_param_{k}": 0.5 for k in (*sl.PARAMS, "objective")})
-    laws["sweep_param_a"] = param_a
-    seed_b = pd.DataFrame(dict(sweep_alpha_n=np.linspace(1.0, 2.0, 11), iso_a=np.nan,
-                               iso_b=np.linspace(0.4, 0.6, 11)))
+    laws = pd.DataFrame([dict(latent_dim=2.0, alpha=2.2, E=1e-6, A=3.0, r2_log=0.99,
+                              iso_a=0.5 + a_gaps[0], iso_b=0.5 - a_gaps[0], iso_a_of_fit=0.5,
+                              level_gap=level_gaps[0], level_gap_of_fit=0.0, mid_budget=1e8,
+                              iso_decades=2.4, twonn=2.1, param_alpha=2.0, param_a=0.5),
+                         dict(latent_dim=4.0, alpha=1.1, E=1e-5, A=2.0, r2_log=0.97,
+                              iso_a=0.5 - a_gaps[1], iso_b=0.5 + a_gaps[1] + 1e-4,
+                              iso_a_of_fit=0.5, level_gap=level_gaps[1], level_gap_of_fit=0.0,
+                              mid_budget=1e8, iso_decades=1.9, twonn=3.8, param_alpha=1.0,
+                              param_a=0.5)])
     return dict(
         chinchilla=pts, chinchilla_fit=pd.DataFrame([fit]), chinchilla_bootstrap=boot,
-        synthetic=syn, sweep_laws=pd.DataFrame([laws]), seed_bootstrap=seed_b,
-        cell_bootstrap=boot, isoflop=pd.DataFrame(dict(C=[1.0, 2.0], N_opt=[1.0, np.nan],
-                                                       D_opt=[1.0, np.nan])),
-        sweep=pd.DataFrame(dict(diverged=[False, True, False]))), dict(
+        synthetic=syn, sweep_laws=laws,
+        sweep=pd.DataFrame(dict(test_loss=[1.0, np.nan, 0.5]))), dict(
         chin_theta=sl.params_to_theta(rep))
 
 
@@ -146,27 +154,37 @@ def test_metrics_by_hand():
     assert m["synthetic_max_error"] == pytest.approx(0.02)  # 2 % in E beats 0.01 in α
     assert m["chin_n_points"] == 2 and m["chin_resid_mad"] == 0
     assert m["chin_starts_within_1e9"] == 7 and m["chin_objective_published"] == 2e-3
-    assert m["iso_abs_a_plus_b_minus_1"] == pytest.approx(0.0)
-    assert m["sweep_a_gap"] == pytest.approx(0.05)
-    assert m["sweep_n_budgets_with_minimum"] == 1 and m["diverged_members"] == 1
-    assert m["iso_boot_valid"] == 0 and np.isnan(m["iso_a_lo"])  # no finite resample
-    assert m["sweep_alpha_n_lo"] == pytest.approx(1.025) and m["iso_b_hi"] == pytest.approx(
-        0.595)
+    assert m["d2_alpha_ratio"] == pytest.approx(1.1) and m["d4_alpha_ratio"] == pytest.approx(1.1)
+    assert m["alpha_ratio_d2_over_d4"] == pytest.approx(2.0)
+    assert m["sweep_a_gap_max"] == pytest.approx(0.05)
+    assert m["sweep_level_gap_max"] == pytest.approx(0.1)
+    assert m["iso_abs_a_plus_b_minus_1"] == pytest.approx(1e-4)
+    assert m["sweep_r2_min"] == pytest.approx(0.97) and m["iso_decades_min"] == 1.9
+    assert m["twonn_max_rel_error"] == pytest.approx(0.05) and m["diverged_members"] == 1
     # the published law sits far outside a bootstrap this narrow
     assert m["chin_chi2_log10_p"] < -10 and m["chin_beta_lo"] > STUDY.HOFFMANN["beta"]
-    assert m["noise_floor"] == pytest.approx(0.5 * cfg.label_noise**2)
     for c in STUDY.CLAIMS:
         assert c.measured in m, c.id
 
 
-@pytest.mark.parametrize("iso_a, iso_b, param_a, passes", [
-    (0.45, 0.55, 0.5, True),
-    (0.45, 0.55, 0.7, False),  # approaches 2 and 3 disagree by 0.25
+@pytest.mark.parametrize("a_gaps, level_gaps, agree, level", [
+    ((0.05, 0.02), (0.1, -0.05), True, True),
+    ((0.05, 0.25), (0.1, -0.05), False, True),  # approaches 2 and 3 disagree at d = 4
+    ((0.05, 0.02), (0.1, -0.3), True, False),  # frontier levels a factor 2 apart at d = 4
 ])
-def test_approaches_agree_claim(iso_a, iso_b, param_a, passes):
-    claim = next(c for c in STUDY.CLAIMS if c.id == "approaches_agree")
-    m = STUDY.metrics(Results(*_tables(iso_a, iso_b, param_a)), STUDY.config("test"))
-    assert claim.passes(m[claim.measured]) is passes
+def test_frontier_claims(a_gaps, level_gaps, agree, level):
+    claims = {c.id: c for c in STUDY.CLAIMS}
+    m = STUDY.metrics(Results(*_tables(a_gaps, level_gaps)), STUDY.config("test"))
+    assert claims["approaches_agree"].passes(m["sweep_a_gap_max"]) is agree
+    assert claims["frontiers_agree_in_level"].passes(m["sweep_level_gap_max"]) is level
+
+
+@pytest.mark.parametrize("ratio, passes", [(1.0, True), (0.76, True), (1.3, False),
+                                           (0.5, False), (1.5, False)])
+def test_alpha_claims_are_two_sided_around_4_over_d(ratio, passes):
+    for cid in ("manifold_alpha_d2", "manifold_alpha_d4"):
+        claim = next(c for c in STUDY.CLAIMS if c.id == cid)
+        assert claim.passes(ratio) is passes
 
 
 def test_published_numbers_are_consistent():
@@ -175,20 +193,24 @@ def test_published_numbers_are_consistent():
     a_rep = rep["beta"] / (rep["alpha"] + rep["beta"])
     assert a_rep == pytest.approx(0.513, abs=1e-3)  # the value the equal_scaling claim cites
     np.testing.assert_allclose(sl.theta_to_params(STUDY.PUBLISHED)["B"], STUDY.HOFFMANN["B"])
+    assert STUDY.LEVEL_TOL == pytest.approx(np.log10(67 / 40), abs=1e-3)
     kinds = {c.id: c.kind for c in STUDY.CLAIMS}
-    assert kinds["synthetic_recovery"] == kinds["isoflop_a_plus_b"] == "check"
-    assert sum(k == "claim" for k in kinds.values()) == 7
+    assert {k for k, v in kinds.items() if v == "check"} == {
+        "synthetic_recovery", "isoflop_a_plus_b", "sweep_power_law_in_n", "isoflop_two_decades",
+        "manifold_dimension"}
+    assert sum(k == "claim" for k in kinds.values()) == 8
 
 
 @pytest.mark.parametrize("bad, match", [
     (dict(seeds=0), "seeds"),
-    (dict(steps=1001), "evals"),
     (dict(widths=[4, 2, 8]), "widths"),
     (dict(widths=[2, 4]), "widths"),
-    (dict(dataset_sizes=[16, 24, 64]), "divide"),
+    (dict(horizons=[8, 16]), "horizons"),
+    (dict(latent_dims=[2, 9]), "latent_dims"),
+    (dict(latent_dims=[4, 2]), "latent_dims"),
     (dict(level=1.5), "level"),
     (dict(level=0.0), "level"),
-    (dict(label_noise=0.0), "label_noise"),
+    (dict(learning_rate=0.0), "learning_rate"),
     (dict(isoflop_min_points=2), "isoflop_min_points"),
     (dict(isoflop_min_points=4), "isoflop_min_points"),  # the test profile has 3 widths
     (dict(bootstrap_resamples=1), "bootstrap_resamples"),
@@ -202,9 +224,9 @@ def test_config_validation(bad, match):
 def test_profiles_are_valid_and_derived_values_follow():
     for name in STUDY.profiles:
         cfg = STUDY.config(name)
-        assert cfg.steps % cfg.evals == 0 and cfg.log_every * cfg.evals == cfg.steps
-        assert all(cfg.max_d % d == 0 for d in cfg.dataset_sizes)
+        assert cfg.stream_size == max(cfg.horizons) * cfg.batch_size
+        assert {2, 4} <= set(cfg.latent_dims)  # the dimensions the α claims read
     assert STUDY.config("test").replicates == 2
     assert STUDY.config("quick").replicates >= 5 and STUDY.config("full").replicates >= 10
-    cfg = dataclasses.replace(STUDY.config("quick"), label_noise=0.2)
-    assert cfg.noise_floor == pytest.approx(0.02)
+    cfg = dataclasses.replace(STUDY.config("quick"), horizons=(1, 2, 3), batch_size=10)
+    assert cfg.stream_size == 30

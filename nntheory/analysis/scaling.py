@@ -29,6 +29,13 @@ stop more than 1e-9 above it, and the spread of α comes out ~20 % too narrow). 
 resample restarts from the 8 grid initialisations that reached the lowest full-data objective
 (measured: 8 such starts reach, within 1.3e-10, the optimum that 64 starts find).
 
+Grids of runs (model sizes × data sizes) are fitted by approaches 2 and 3 side by side, and
+their frontiers compared in exponent and in level. The runs themselves come from a teacher–
+student setting in which the data's intrinsic dimension d is set by construction (Sharma &
+Kaplan 2020, arXiv:2004.10802): inputs on a d-dimensional manifold in a larger ambient space,
+students trained on a one-pass stream of fresh samples (so C ≈ 6ND is the compute spent) with a
+cosine cycle matched to each D (Hoffmann et al., Appendix B).
+
 Nothing here reads files or prints.
 """
 
@@ -238,6 +245,9 @@ def _lbfgs_rows(x0, log_n, log_d, log_loss, weights, delta, free, iters, memory=
 #: use a small program of their own instead of padding to CHUNK.
 CHUNK = 4608
 SMALL_CHUNK = 512
+#: Points are padded to a multiple of this (with zero weight): the power law through a handful
+#: of points and the parametric law through a sweep's ≤ 128 cells then share one program.
+POINT_PAD = 128
 
 
 def _pad_to(n: int, multiple: int) -> int:
@@ -251,8 +261,8 @@ def minimize_rows(x0, log_n, log_d, log_loss, weights, *, delta=1e-3, free=None,
 
     ``iters_f32`` L-BFGS iterations in float32, then ``iters_f64`` in float64 (module
     docstring); rows are padded to :data:`SMALL_CHUNK` or cut into chunks of :data:`CHUNK`,
-    points to a multiple of 64 with zero weight, so that repeated calls reuse compiled
-    programs. ``free`` (5,) of 0/1 freezes parameters.
+    points to a multiple of :data:`POINT_PAD` with zero weight, so that repeated calls reuse
+    compiled programs. ``free`` (5,) of 0/1 freezes parameters.
     Returns the final θ (R, 5) and objective (R,), float64 NumPy arrays.
     """
     x0 = np.asarray(x0, np.float64)
@@ -262,7 +272,7 @@ def minimize_rows(x0, log_n, log_d, log_loss, weights, *, delta=1e-3, free=None,
     if x0.shape != (R, 5) or weights.shape != (R, n):
         raise ValueError(f"x0 must be ({R}, 5) and weights ({R}, {n}); got {x0.shape}, "
                          f"{weights.shape}")
-    n_pad = _pad_to(n, 64)
+    n_pad = _pad_to(n, POINT_PAD)
     pad_pts = lambda a, fill: np.concatenate(  # noqa: E731
         [a, np.full(a.shape[:-1] + (n_pad - n,), fill)], axis=-1)
     ln, ld = pad_pts(np.asarray(log_n, np.float64), 0.0), pad_pts(np.asarray(log_d, np.float64),
@@ -471,20 +481,6 @@ class ChinchillaBootstrap:
 
     def std(self, name: str) -> float:
         return float(np.std(self.params[name], ddof=1))
-
-
-def resample_means(key: jax.Array, samples, n_resamples: int) -> np.ndarray:
-    """Bootstrap of a mean over the leading axis: ``n_resamples`` draws of S rows of
-    ``samples`` (S, …) with replacement, each averaged (NaN ignored; NaN where a resample
-    drew NaN only); shape (R, …).
-    Resampling the seeds of a sweep gives the seed-to-seed uncertainty of its seed-mean curve
-    (Efron & Tibshirani 1993, §6)."""
-    samples = np.asarray(samples, np.float64)
-    S = samples.shape[0]
-    drawn = samples[np.asarray(jax.random.randint(key, (n_resamples, S), 0, S))]
-    count = (~np.isnan(drawn)).sum(1)
-    with np.errstate(invalid="ignore"):  # a resample of NaN rows only: NaN
-        return np.where(count > 0, np.nansum(drawn, axis=1) / count, np.nan)
 
 
 def resample_counts(key: jax.Array, n_points: int, n_resamples: int) -> np.ndarray:
@@ -822,7 +818,7 @@ def isoflop_fit(n, d, loss, budgets) -> IsoFlopFit:
 
 
 # ---------------------------------------------------------------------------------------------
-# Laws of a grid of runs (model sizes × data sizes × seeds), with bootstraps
+# Laws of a grid of runs (model sizes × data sizes × seeds): approaches 2 and 3 side by side
 # ---------------------------------------------------------------------------------------------
 
 #: Parametric-fit starts for a grid of runs: a 432-row subgrid of Hoffmann et al.'s grid
@@ -832,68 +828,266 @@ GRID_LAWS_STARTS = dict(a=(0.0, 10.0, 20.0), b=(0.0, 10.0, 20.0), e=(-1.0, 0.0, 
                         alpha=(0.5, 1.0, 1.5, 2.0), beta=(0.5, 1.0, 1.5, 2.0))
 
 
+def frontier_level_gap(budgets, n_opt, theta) -> tuple[float, float]:
+    """How far the IsoFLOP frontier (approach 2) lies above the parametric one (approach 3),
+    in decades of N, at the geometric middle C* of the budgets that have a minimum:
+
+        gap = log10 N̂₂(C*) − log10 N_opt(C*; θ),   log N̂₂(C) = a₂ log C + c₂
+
+    with (a₂, c₂) the least-squares line through the IsoFLOP minima (:func:`loglog_slope`) and
+    N_opt(C; θ) Hoffmann et al.'s Eq. (4) (:func:`compute_optimal`). Returns (gap, C*); NaN
+    where fewer than two budgets have a minimum. Comparing the lines at C* rather than one
+    budget's minimum uses every minimum, as the exponent a₂ does.
+
+    References: Hoffmann et al. 2022 (arXiv:2203.15556), §3.2–3.4, Eq. (4), Fig. 1 (the three
+    approaches' frontiers overlaid).
+    """
+    budgets, n_opt = (np.asarray(v, np.float64).ravel() for v in (budgets, n_opt))
+    ok = np.isfinite(n_opt) & (n_opt > 0)
+    if ok.sum() < 2:
+        return math.nan, math.nan
+    slope, intercept = loglog_slope(budgets[ok], n_opt[ok])
+    log_mid = float(np.mean(np.log(budgets[ok])))
+    n3 = compute_optimal(theta, math.exp(log_mid))[0]
+    return float((slope * log_mid + intercept - np.log(n3)) / np.log(10)), math.exp(log_mid)
+
+
 @dataclasses.dataclass(frozen=True)
 class GridLaws:
-    """Scaling laws fitted to a grid of runs and their bootstrap samples.
+    """Scaling laws fitted to the seed-mean losses of a grid of runs.
 
     Attributes:
-      power_law: L = E + A N^−α through the seed-mean loss at the largest D.
-      parametric: L(N, D) = E + A/N^α + B/D^β through the seed-mean loss of every cell
-        (approach 3).
-      isoflop: IsoFLOP profiles and minima of the seed-mean loss (approach 2).
-      seed_alpha: (R,) α of the power law refitted to R resamples of the seeds.
-      seed_isoflop: approach 2 on the same seed resamples (``a``, ``b`` of shape (R,)).
-      cell_bootstrap: the parametric law refitted to R resamples of the cells.
+      power_law: L = E + A N^−α through the loss at the largest D (Kaplan et al.'s L(N)).
+      parametric: L(N, D) = E + A/N^α + B/D^β through every cell (approach 3).
+      isoflop: IsoFLOP profiles and parabola minima of the losses (approach 2).
+      isoflop_of_fit: approach 2 run on the approach-3 law evaluated on the same grid: what
+        the parabola method returns where the law is exact (its systematic bias).
+      level_gap, level_gap_of_fit: :func:`frontier_level_gap` of ``isoflop`` and of
+        ``isoflop_of_fit``; ``mid_budget``: the C* they are read at.
     """
 
     power_law: PowerLawFit
     parametric: ChinchillaFit
     isoflop: IsoFlopFit
-    seed_alpha: np.ndarray
-    seed_isoflop: IsoFlopFit
-    cell_bootstrap: ChinchillaBootstrap
+    isoflop_of_fit: IsoFlopFit
+    level_gap: float
+    level_gap_of_fit: float
+    mid_budget: float
+
+    @property
+    def decades_with_minimum(self) -> float:
+        """log10 of the span of budgets whose IsoFLOP profile has an interior minimum."""
+        c = self.isoflop.budgets[np.isfinite(self.isoflop.n_opt)]
+        return float(np.log10(c.max() / c.min())) if c.size >= 2 else 0.0
+
+    def summary(self) -> dict[str, float]:
+        """The scalars of every fit: the power law's ``alpha``, ``E``, ``A``, ``r2_log``;
+        approach 2's ``iso_a``, ``iso_b`` (and ``iso_a_of_fit``); the level gaps, the middle
+        budget and ``iso_decades``; approach 3's parameters as ``param_{E, A, B, alpha, beta,
+        a, b, objective}``."""
+        pl, iso = self.power_law, self.isoflop
+        out = dict(alpha=pl.alpha, E=pl.E, A=pl.A, r2_log=pl.r2_log, iso_a=iso.a, iso_b=iso.b,
+                   iso_a_of_fit=self.isoflop_of_fit.a, level_gap=self.level_gap,
+                   level_gap_of_fit=self.level_gap_of_fit, mid_budget=self.mid_budget,
+                   iso_decades=self.decades_with_minimum,
+                   **{f"param_{k}": v for k, v in self.parametric.as_dict().items()})
+        return {k: float(v) for k, v in out.items()}
 
 
-def fit_grid_laws(n, d, losses, key: jax.Array, *, n_resamples: int = 128, n_starts: int = 4,
-                  min_points: int = 4, n_budgets: int = 9, delta: float = 1e-3,
-                  iters_f32: int = 200, iters_f64: int = 15, boot_iters_f32: int = 200,
-                  boot_iters_f64: int = 10) -> GridLaws:
-    """Kaplan et al.'s power law in N, Hoffmann et al.'s approaches 3 and 2, with bootstraps, on
-    the early-stopped losses of a grid of runs ``losses`` (seeds, nN, nD) at model sizes ``n``
-    and data sizes ``d`` (increasing); NaN entries (diverged runs) are left out of the means.
+def fit_grid_laws(n, d, losses, *, min_points: int = 4, n_budgets: int = 9,
+                  delta: float = 1e-3, iters_f32: int = 200, iters_f64: int = 15) -> GridLaws:
+    """Kaplan et al.'s power law in N and Hoffmann et al.'s approaches 3 and 2 on a grid of runs
+    ``losses`` (seeds, nN, nD) at model sizes ``n`` and data sizes ``d`` (both increasing); NaN
+    entries (diverged runs) are left out of the seed means.
 
-    * power law in N at the largest D (:func:`fit_power_law`); its seed-resample refits start at
-      the fit and at its best grid start (least squares is smooth there);
-    * the parametric law on the cells (:func:`fit_chinchilla`) from :data:`GRID_LAWS_STARTS`
-      shifted by log min L to this loss scale, its cell bootstrap
-      (:func:`bootstrap_chinchilla`) from the ``n_starts`` best starts;
+    * the power law in N at the largest D (:func:`fit_power_law`, least squares in log space);
+    * the parametric law on the cells (:func:`fit_chinchilla`, Huber δ) from
+      :data:`GRID_LAWS_STARTS` shifted by log min L to this loss scale;
     * IsoFLOP minima (:func:`isoflop_fit`) at ``n_budgets`` budgets with ``min_points`` model
-      sizes on the line (:func:`isoflop_budgets`), on the mean and on each seed resample.
-
-    Seeds are resampled ``n_resamples`` times with replacement (:func:`resample_means`), cells
-    ``n_resamples`` times too; ``key`` draws both.
+      sizes on the line (:func:`isoflop_budgets`), on the losses and on the fitted law;
+    * the level gap between the two frontiers (:func:`frontier_level_gap`).
 
     References: Kaplan et al. 2020 (arXiv:2001.08361), Eq. (1.1); Hoffmann et al. 2022
-    (arXiv:2203.15556), §3.2–3.3; Efron & Tibshirani 1993, §6.
+    (arXiv:2203.15556), §3.2–3.3, Eq. (4); Czech et al. 2026 (arXiv:2603.22339): approach 2's
+    parabola is biased by the sampling grid and by α ≠ β even on noise-free losses.
     """
     n, d = np.asarray(n, np.float64).ravel(), np.asarray(d, np.float64).ravel()
     losses = np.asarray(losses, np.float64)
     if losses.ndim != 3 or losses.shape[1:] != (n.size, d.size):
         raise ValueError(f"losses must be (seeds, {n.size}, {d.size}), got {losses.shape}")
-    k_seed, k_cell = jax.random.split(key)
     mean = np.nanmean(losses, axis=0)
-    boot_mean = resample_means(k_seed, losses, n_resamples)  # (R, nN, nD)
     pl = fit_power_law(n, mean[:, -1])
-    pl_b = fit_power_law(n, boot_mean[:, :, -1],
-                         init=np.concatenate([pl.solution[None], pl.best_inits(1)]))
     shift = float(np.log(np.nanmin(mean)))
     grid = start_grid(**GRID_LAWS_STARTS) + np.array([shift, shift, shift, 0.0, 0.0])
     nn, dd = (v.ravel() for v in np.meshgrid(n, d, indexing="ij"))
     fit = fit_chinchilla(nn, dd, mean.ravel(), init_grid=grid, delta=delta,
                          iters_f32=iters_f32, iters_f64=iters_f64)
-    boot = bootstrap_chinchilla(nn, dd, mean.ravel(), k_cell, n_resamples=n_resamples,
-                                starts=fit.best_starts(n_starts), delta=delta,
-                                iters_f32=boot_iters_f32, iters_f64=boot_iters_f64)
     budgets = isoflop_budgets(n, d, min_points, n_budgets)
-    return GridLaws(pl, fit, isoflop_fit(n, d, mean, budgets), np.asarray(pl_b.alpha),
-                    isoflop_fit(n, d, boot_mean, budgets), boot)
+    iso = isoflop_fit(n, d, mean, budgets)
+    iso_fit = isoflop_fit(n, d, chinchilla_loss(fit.theta, nn, dd).reshape(mean.shape), budgets)
+    gap, mid = frontier_level_gap(budgets, iso.n_opt, fit.theta)
+    gap_fit, _ = frontier_level_gap(budgets, iso_fit.n_opt, fit.theta)
+    return GridLaws(pl, fit, iso, iso_fit, gap, gap_fit, mid)
+
+
+def twonn_dimension(x) -> float:
+    """Intrinsic dimension of points x (n, m) by the TwoNN estimator: with r₁, r₂ each point's
+    distances to its two nearest neighbours, μ = r₂/r₁ is Pareto distributed,
+    P(μ > t) = t^(−d), on a locally uniform d-dimensional manifold, whose maximum-likelihood
+    estimate is d̂ = n / Σᵢ log μᵢ.
+
+    References: Facco, d'Errico, Rodriguez & Laio 2017, Sci. Rep. 7:12140 (TwoNN), which Sharma
+    & Kaplan 2020 (arXiv:2004.10802) use to measure intrinsic dimensions.
+    """
+    x = np.asarray(x, np.float64)
+    sq = np.sum(x * x, axis=1)
+    dist2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * x @ x.T, 0.0)
+    np.fill_diagonal(dist2, np.inf)
+    r = np.sqrt(np.partition(dist2, 1, axis=1)[:, :2])
+    mu = r[:, 1] / r[:, 0]
+    mu = mu[np.isfinite(mu) & (mu > 1.0)]
+    return float(mu.size / np.sum(np.log(mu)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Teacher–student regression on a data manifold of controlled intrinsic dimension
+# ---------------------------------------------------------------------------------------------
+
+
+def manifold_teacher(key: jax.Array, latent_dim: int, ambient_dim: int, *, max_latent: int,
+                     width: int = 64, weight_std: float = 3.0**0.5,
+                     bias_std: float = 0.5) -> dict[str, jax.Array]:
+    """A random smooth teacher on a ``latent_dim``-dimensional manifold in R^``ambient_dim``.
+
+    Latent z ~ U[−1, 1]^d is embedded as x = Q z (Q: ``ambient_dim`` × d with orthonormal
+    columns), so the inputs fill a d-dimensional flat piece of R^m; the target is a random
+    one-hidden-layer tanh net of the latent coordinates,
+
+        f*(z) = h^(−1/2) Σₖ aₖ tanh(vₖ·z + cₖ),   vₖ ~ N(0, σ_v² I_d),  cₖ ~ N(0, σ_c²),
+        aₖ ~ N(0, 1),
+
+    smooth (every derivative bounded), as the N^(−4/d) argument assumes. Arrays are padded to
+    ``max_latent`` latent coordinates (``mask`` zeroes the unused ones) so that teachers of
+    different d stack on one axis and train in one vmapped program.
+
+    References: Sharma & Kaplan 2020 (arXiv:2004.10802): regression on a d-dimensional data
+    manifold predicts L ∝ N^(−4/d); their teacher/student experiments dial d through random
+    teachers.
+    """
+    if not 1 <= latent_dim <= min(max_latent, ambient_dim):
+        raise ValueError(f"latent_dim must be in [1, min(max_latent, ambient_dim)], got "
+                         f"{latent_dim} (max_latent {max_latent}, ambient_dim {ambient_dim})")
+    kq, kv, kc, ka = jax.random.split(key, 4)
+    mask = (jnp.arange(max_latent) < latent_dim).astype(jnp.float32)
+    q, _ = jnp.linalg.qr(jax.random.normal(kq, (ambient_dim, max_latent)))
+    return dict(embed=q * mask[None, :], mask=mask,
+                v=weight_std * jax.random.normal(kv, (width, max_latent)) * mask[None, :],
+                c=bias_std * jax.random.normal(kc, (width,)),
+                a=jax.random.normal(ka, (width,)) / jnp.sqrt(width))
+
+
+def manifold_sample(teacher: dict, key: jax.Array, n: int,
+                    block: int = 65536) -> tuple[jax.Array, jax.Array]:
+    """n points of a :func:`manifold_teacher` in latent coordinates: z ~ U[−1, 1]^d (n, d_max,
+    zero beyond d) and targets f*(z) (n, 1); the inputs are :func:`embed` (teacher, z). The
+    teacher's hidden layer is evaluated ``block`` points at a time (its (n, width) activations
+    would otherwise dominate the memory of a long stream)."""
+    z = jax.random.uniform(key, (n, teacher["mask"].shape[0]), minval=-1.0, maxval=1.0)
+    z = z * teacher["mask"][None, :]
+
+    def f(zb):
+        return (jnp.tanh(zb @ teacher["v"].T + teacher["c"][None, :]) @ teacher["a"])[:, None]
+
+    if n <= block:
+        return z, f(z)
+    pad = -n % block
+    zp = jnp.concatenate([z, jnp.zeros((pad, z.shape[1]), z.dtype)]).reshape(-1, block,
+                                                                               z.shape[1])
+    return z, jax.lax.map(f, zp).reshape(-1, 1)[:n]
+
+
+def manifold_members(keys, latent_dims, seeds: int, *, ambient_dim: int, teacher_width: int,
+                     n_test: int, stream_size: int) -> dict:
+    """The data of a batch of students: for each replicate key and intrinsic dimension d a
+    :func:`manifold_teacher` (key fold_in(key, d), split three ways: teacher, test set, streams)
+    and a test set of ``n_test`` points; for each (replicate, d, seed) a stream of
+    ``stream_size`` fresh points. Members are ordered (replicate, d, seed), every array has
+    that leading axis: ``teachers`` (a dict), ``test`` and ``stream`` (z, y) pairs."""
+    split = [jax.random.split(jax.random.fold_in(k, dim), 3) for k in keys for dim in latent_dims]
+    teachers = [manifold_teacher(k[0], dim, ambient_dim, max_latent=max(latent_dims),
+                                 width=teacher_width)
+                for k, dim in zip(split, tuple(latent_dims) * len(keys), strict=True)]
+    rep = functools.partial(jnp.repeat, repeats=seeds, axis=0)  # one row per seed
+    teachers = jax.tree_util.tree_map(lambda *a: rep(jnp.stack(a)), *teachers)
+    k_test = rep(jnp.stack([k[1] for k in split]))
+    k_stream = jnp.stack([jax.random.fold_in(k[2], s) for k in split for s in range(seeds)])
+
+    def sample(n, ks):
+        return jax.vmap(lambda t, k: manifold_sample(t, k, n))(teachers, ks)
+
+    return dict(teachers=teachers, test=sample(n_test, k_test),
+                stream=sample(stream_size, k_stream))
+
+
+def embed(teacher: dict, z) -> jax.Array:
+    """The inputs x = Q z (…, m) of latent points z (…, d_max)."""
+    return z @ teacher["embed"].T
+
+
+def cosine_rate(step, horizon, decay: float = 10.0):
+    """Hoffmann et al.'s schedule: a cosine from 1 down to 1/``decay`` over ``horizon`` steps,
+    η(t)/η₀ = 1/decay + (1 − 1/decay) · ½(1 + cos(π t/horizon)), t ∈ [0, horizon].
+
+    References: Hoffmann et al. 2022 (arXiv:2203.15556), §3.1 and Appendix B (the rate decays
+    10× over a cycle whose length matches the tokens trained on).
+    """
+    floor = 1.0 / decay
+    return floor + (1.0 - floor) * 0.5 * (1.0 + jnp.cos(jnp.pi * step / horizon))
+
+
+@functools.lru_cache(maxsize=32)
+def _online_program(apply, batch_size: int):
+    import optax
+
+    from nntheory.train import mse
+
+    adam = optax.scale_by_adam()
+
+    def one(params, teacher, z, y, horizon, rate, z_test, y_test):
+        def step(t, carry):
+            p, st = carry
+            zb = jax.lax.dynamic_slice_in_dim(z, t * batch_size, batch_size)
+            yb = jax.lax.dynamic_slice_in_dim(y, t * batch_size, batch_size)
+            g = jax.grad(lambda q: mse(apply(q, embed(teacher, zb)), yb))(p)
+            u, st = adam.update(g, st, p)
+            eta = rate * cosine_rate(t, horizon)
+            return jax.tree_util.tree_map(lambda w, d: w - eta * d, p, u), st
+
+        p, _ = jax.lax.fori_loop(0, horizon, step, (params, adam.init(params)))
+        return mse(apply(p, embed(teacher, z_test)), y_test)
+
+    return jax.jit(jax.vmap(one, in_axes=(0, 0, 0, 0, None, None, 0, 0)))
+
+
+def train_online(apply, params, teachers: dict, stream: tuple, horizon: int, *,
+                 learning_rate: float, batch_size: int, test: tuple) -> np.ndarray:
+    """Test loss after one pass over a stream of fresh teacher samples, for K students at once.
+
+    Student k (parameters with a leading member axis K) takes ``horizon`` Adam steps on
+    ½·MSE, step t on samples t·B … (t+1)·B − 1 of its stream (``stream`` = (z (K, n, d_max),
+    y (K, n, 1)), from :func:`manifold_sample`; B = ``batch_size``), at the rate
+    η₀ · :func:`cosine_rate` (10× decay over the horizon): nothing is seen twice, so D =
+    horizon × B samples cost C ≈ 6ND FLOPs. Runs of different horizons read the same stream
+    (common random numbers). One compiled program per (apply, B) serves every horizon and rate.
+    Returns the (K,) ½·MSE on each member's test set ``test`` = (z (K, n, d_max), y (K, n, 1)).
+
+    References: Hoffmann et al. 2022 (arXiv:2203.15556), §3 (single-epoch runs, a cosine cycle
+    matched to D, C ≈ 6ND); Kingma & Ba 2015 (arXiv:1412.6980), Algorithm 1 (Adam).
+    """
+    z, y = stream
+    if horizon * batch_size > z.shape[1]:
+        raise ValueError(f"horizon × batch_size = {horizon * batch_size} exceeds the stream's "
+                         f"{z.shape[1]} samples")
+    run = _online_program(apply, int(batch_size))
+    loss = run(params, teachers, z, y, jnp.int32(horizon), jnp.float32(learning_rate), *test)
+    return np.asarray(loss, np.float64)
