@@ -2,7 +2,7 @@
 # is active), so nothing needs activating by hand.
 #
 #   make install   create .venv, install nntheory (editable, with dev tools) and neural-tangents
-#   make test      the test suite
+#   make test      lint, the docs build (warnings are errors), the test suite
 #   make quick     every study's quick replicates (R = 5 master seeds), then every report
 #   make <study>   one study (quick) and its report, e.g. `make universal_approximation`
 #   make claims    judge every claim over the stored replicates (exit 1 unless all hold)
@@ -49,7 +49,7 @@ install:
 	$(PY) -m pip install -q --no-deps 'neural-tangents==0.6.5'
 	$(PY) -c "from nntheory.compat.neural_tangents import nt; print('neural-tangents', nt.__version__, 'imports')"
 
-test: lint
+test: lint docs
 	$(PY) -m pytest -q
 
 # The documentation site (API reference from the docstrings, one page per study, the guide, the

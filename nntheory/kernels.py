@@ -97,8 +97,8 @@ def analytic_kernels(net: Net, x1, x2=None, *, float64: bool = False) -> Kernels
 
 def symbolic_kernel_errors(activation: str, depth: int, x, *, w_std: float,
                            b_std: float) -> dict[str, float]:
-    """The largest relative error max |K_sympy − K_nt| / max |K_nt| of the sympy-derived NNGP
-    and NTK (:mod:`nntheory.symbolic`) against neural-tangents' (:func:`analytic_kernels`),
+    """The largest relative error ``max |K_sympy − K_nt| / max |K_nt|`` of the sympy-derived
+    NNGP and NTK (:mod:`nntheory.symbolic`) against neural-tangents' (:func:`analytic_kernels`),
     both float64, on the points x (n, d), for an MLP of ``depth`` hidden layers in the NTK
     parameterisation (σ_w = σ_v = ``w_std``, σ_b = ``b_std``): ``{"nngp": …, "ntk": …}``.
 
@@ -296,8 +296,9 @@ def linearized_net(net: Net) -> Net:
     One object per ``net`` (cached), so repeated calls reuse its compiled training programs.
 
     Its parameters are ``{"p0": θ₀, "p": θ}`` (see :func:`linearized_params`) and
-    apply(·, x) = :func:`linear_apply`(net.apply, stop_gradient(θ₀), θ, x): θ₀ gets exactly zero
-    gradient, so SGD, momentum and Adam leave it fixed (not weight decay: use no decay).
+    ``apply(·, x) = linear_apply(net.apply, stop_gradient(θ₀), θ, x)`` (:func:`linear_apply`):
+    θ₀ gets exactly zero gradient, so SGD, momentum and Adam leave it fixed (not weight decay:
+    use no decay).
     """
     def init(key, input_shape):
         shape, p = net.init(key, input_shape)
@@ -376,8 +377,8 @@ def predict_gradient_flow(kernel, y_train, t, *, f0_train=None, f0_test=None,
                           diag_reg: float = 0.0):
     """Function-space gradient flow on the MSE loss, in closed form (float64).
 
-    f_t(X) = y + e^{−tΘ/n} (f₀(X) − y),
-    f_t(x*) = f₀(x*) + Θ_{*X} Θ^{−1} (I − e^{−tΘ/n}) (y − f₀(X))
+    ``f_t(X) = y + e^{−tΘ/n} (f₀(X) − y)``,
+    ``f_t(x*) = f₀(x*) + Θ_{*X} Θ^{−1} (I − e^{−tΘ/n}) (y − f₀(X))``
 
     (Lee et al. 2019, arXiv:1902.06720, Eqs. 9–11; Jacot et al. 2018, Sec. 5), with n training
     points and t = learning rate × steps (the convention of :func:`nntheory.train.mse`). The
@@ -421,8 +422,8 @@ def predict_gradient_descent(kernel, y_train, steps: int, learning_rate: float, 
     """Discrete full-batch gradient descent on the MSE loss, in closed form (float64).
 
     A linear model with constant kernel Θ trained with rate η follows, exactly,
-    f_s(X) − y = (I − ηΘ/n)^s (f₀(X) − y) and
-    f_s(x*) = f₀(x*) + Θ_{*X} Θ^{−1} (I − (I − ηΘ/n)^s) (y − f₀(X))
+    ``f_s(X) − y = (I − ηΘ/n)^s (f₀(X) − y)`` and
+    ``f_s(x*) = f₀(x*) + Θ_{*X} Θ^{−1} (I − (I − ηΘ/n)^s) (y − f₀(X))``
     (Lee et al. 2019, Eq. 3 with Eq. 5, before the continuous-time limit of Eq. 9). Same
     arguments as :func:`predict_gradient_flow`, ``learning_rate`` in place of t (a number or
     one per kernel); singular directions contribute η s / n.
@@ -447,7 +448,7 @@ def predict_gradient_descent(kernel, y_train, steps: int, learning_rate: float, 
 
 
 def kernel_regression(k_train_train, k_test_train, y_train, diag_reg: float = 0.0) -> np.ndarray:
-    """Kernel (ridge) regression: K_{*X} (K + diag_reg·I)^{−1} y, in float64.
+    """Kernel (ridge) regression: ``K_{*X} (K + diag_reg·I)^{−1} y``, in float64.
 
     With K the NNGP kernel this is the Gaussian-process posterior mean with observation noise
     variance ``diag_reg`` (Lee et al. 2018, arXiv:1711.00165, Eq. 7; Rasmussen & Williams 2006,

@@ -314,7 +314,7 @@ def deep_region_upper_bound(n0, widths):
 
 
 def yarotsky_sup_error(m=None):
-    """sup_{[0,1]} |f_m(x) − x²| for Yarotsky's f_m, the piecewise-linear interpolant of x² at
+    """``sup_{[0,1]} |f_m(x) − x²|`` for Yarotsky's f_m, the piecewise-linear interpolant of x² at
     the points j/2^m, derived symbolically: on a piece [a, a + h] the gap
     e(x) = a² + (2a + h)(x − a) − x² is a concave quadratic with e(a) = e(a + h) = 0, maximal at
     x = a + h/2 where e = h²/4, whatever a; with h = 2^(−m) the sup is 2^(−2m−2).
@@ -403,7 +403,9 @@ def optimal_ridge() -> tuple[sp.Expr, sp.Expr, sp.Expr]:
     """(λ*, R(λ*), the factor of dR/dλ): the risk-minimising ridge penalty and its risk.
 
     For any spectral distribution, with R = −r²λ²M' + σ²γ(M + λM'),
+
         dR/dλ = (σ²γ − r²λ) · (2M' + λM''),   2M' + λM'' = −2∫ s dF/(s + λ)³ < 0,
+
     so R falls for λ < σ²γ/r² and rises after it: λ* = σ²γ/r² = γ/SNR, and
     R(λ*) = σ²γ M(λ*) (the M' terms cancel). Checked here with M an undefined function, then
     with the Marchenko–Pastur M. References: Dobriban & Wager 2018, Theorem 2.1; Hastie et al.

@@ -55,3 +55,68 @@ def test_the_guides_study_keeps_the_shape():
 
     source = "\n".join(_blocks()[:-1])
     assert len(non_science_lines(source)) <= MAX_NON_SCIENCE
+
+
+# --- the API reference (docs/conf.py) covers the whole public package -----------------------
+
+CONF = GUIDE.parent / "conf.py"
+
+
+def _conf_generators(here: Path) -> dict:
+    """docs/conf.py's imports and functions, with ``HERE`` pointed at ``here``: its page
+    generators, run without Sphinx and without the module-level calls that build the site."""
+    import ast
+
+    tree = ast.parse(CONF.read_text())
+    keep = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom | ast.FunctionDef)]
+    ns: dict = {"__name__": "docs_conf", "HERE": here}
+    exec(compile(ast.Module(body=keep, type_ignores=[]), str(CONF), "exec"), ns)
+    return ns
+
+
+def _public_modules() -> list[str]:
+    """Every module of nntheory whose dotted name has no ``_``-prefixed part (import errors
+    raise), less ``nntheory.studies``, which the study pages document."""
+    import pkgutil
+
+    import nntheory
+
+    def fail(name):
+        raise ImportError(f"cannot walk {name}")
+
+    names = ["nntheory"] + [m.name for m in pkgutil.walk_packages(nntheory.__path__,
+                                                                     "nntheory.", onerror=fail)]
+    return sorted(n for n in names if not any(p.startswith("_") for p in n.split("."))
+                  and not n.startswith("nntheory.studies"))
+
+
+def test_the_api_reference_has_a_page_for_every_public_module(tmp_path):
+    conf = _conf_generators(tmp_path)
+    listed = set(conf["_modules"]())
+    public = _public_modules()
+    assert {"nntheory.analysis.ntk", "nntheory.report.render",
+            "nntheory.compat.neural_tangents"} <= set(public)
+    assert sorted(set(public) - listed) == []
+    conf["_api"]()
+    index = (tmp_path / "_api" / "index.rst").read_text()
+    toctree = {line.strip() for line in index.split(":maxdepth: 1", 1)[1].splitlines()}
+    for name in public:
+        assert name in toctree, name
+        assert f".. automodule:: {name}\n" in (tmp_path / "_api" / f"{name}.rst").read_text()
+
+
+def test_every_public_function_and_class_reaches_its_api_page():
+    """autodoc's ``members`` documents a module's ``__all__`` when it has one, else what the
+    module defines: a public function or class left out of ``__all__`` would be left out."""
+    import importlib
+    import inspect
+
+    missing = []
+    for name in _public_modules():
+        mod = importlib.import_module(name)
+        for attr, obj in vars(mod).items():
+            if (not attr.startswith("_") and not inspect.ismodule(obj) and callable(obj)
+                    and getattr(obj, "__module__", None) == name
+                    and attr not in getattr(mod, "__all__", [attr])):
+                missing.append(f"{name}.{attr}")
+    assert missing == []

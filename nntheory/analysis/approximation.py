@@ -32,13 +32,13 @@ def relative_l2(pred, target) -> np.ndarray:
 
 
 def sup_error(pred, target) -> np.ndarray:
-    """max over grid points of |f − g| (the sup-norm error on the grid), leading axes kept."""
+    """max over grid points of ``|f − g|`` (the sup-norm error on the grid), leading axes kept."""
     pred, target = _pair(pred, target)
     return np.max(np.abs(pred - target), axis=(-2, -1))
 
 
 def monomial_features(x, degree: int) -> np.ndarray:
-    """All monomials x^α with |α| <= degree of the columns of x (n, d), as (n, m) float64."""
+    """All monomials x^α with ``|α| <= degree`` of the columns of x (n, d), as (n, m) float64."""
     x = np.asarray(x, np.float64)
     n, d = x.shape
     cols = [np.ones(n)]
@@ -146,11 +146,11 @@ def best_monotone_fit(y) -> np.ndarray:
 def cosine_ridge_barron_constant(amplitudes, frequencies, directions, domain: str = "ball"):
     """Barron's constant of g(x) = Σⱼ aⱼ cos(κⱼ uⱼ·x + θⱼ), uⱼ unit vectors.
 
-    g's Fourier distribution puts mass |aⱼ|/2 at ±κⱼuⱼ, so C_{g,B} = ∫ |ω|_B |F̃|(dω) =
-    Σⱼ |aⱼ| κⱼ |uⱼ|_B with |ω|_B = sup_{x∈B} |ω·x| (Barron 1993, IEEE Trans. Inf. Theory
-    39(3):930–945, eq. (3) and Section IX on ridge functions and sums). ``domain="ball"``: B the
-    unit ball, |u|_B = ‖u‖₂ = 1, the same in every dimension; ``domain="cube"``: B = [−1, 1]^d,
-    |u|_B = ‖u‖₁ (up to √d).
+    g's Fourier distribution puts mass ``|aⱼ|/2`` at ±κⱼuⱼ, so
+    ``C_{g,B} = ∫ |ω|_B |F̃|(dω) = Σⱼ |aⱼ| κⱼ |uⱼ|_B`` with ``|ω|_B = sup_{x∈B} |ω·x|`` (Barron
+    1993, IEEE Trans. Inf. Theory 39(3):930–945, eq. (3) and Section IX on ridge functions and
+    sums). ``domain="ball"``: B the unit ball, ``|u|_B = ‖u‖₂ = 1``, the same in every
+    dimension; ``domain="cube"``: B = [−1, 1]^d, ``|u|_B = ‖u‖₁`` (up to √d).
 
     Args:
       amplitudes, frequencies: (m,) aⱼ and κⱼ.

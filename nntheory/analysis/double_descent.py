@@ -90,7 +90,9 @@ def mp_stieltjes(lam, gamma) -> tuple[np.ndarray, np.ndarray]:
     XᵀX/n with p/n → γ (Marchenko & Pastur 1967).
 
     m is the positive root of γλm² + (1 − γ + λ)m − 1 = 0:
+
         m(−λ) = [−(1 − γ + λ) + √((1 − γ + λ)² + 4γλ)] / (2γλ).
+
     Derived in :func:`nntheory.symbolic.marchenko_pastur_stieltjes`.
     """
     lam, g = np.broadcast_arrays(_arr(lam), _arr(gamma))
@@ -149,14 +151,14 @@ def optimal_ridge_risk(gamma, snr=1.0, sigma2=1.0) -> np.ndarray:
 
 
 class LstsqFit(NamedTuple):
-    """Fits of one sweep. Axes: (*batch, sizes, lams, ...).
+    """Fits of one sweep. Axes: ``(*batch, sizes, lams, ...)``.
 
     Attributes:
-      train_pred: (*batch, S, L, n, k) predictions on the training inputs (for a sweep over
+      train_pred: ``(*batch, S, L, n, k)`` predictions on the training inputs (for a sweep over
         sample sizes, rows past each size are predictions on points the fit did not see).
-      test_pred: (*batch, S, L, n_test, k), or None without ``X_test``.
-      norm2: (*batch, S, L, k) squared norm ‖β̂‖² of each output's coefficients.
-      coef: (*batch, S, L, P, k) coefficients (zero past each model size), or None.
+      test_pred: ``(*batch, S, L, n_test, k)``, or None without ``X_test``.
+      norm2: ``(*batch, S, L, k)`` squared norm ‖β̂‖² of each output's coefficients.
+      coef: ``(*batch, S, L, P, k)`` coefficients (zero past each model size), or None.
     """
 
     train_pred: np.ndarray
@@ -421,7 +423,7 @@ def min_norm_fit(X, y, sizes: Sequence[int] | None = None, *, along: str = "feat
       coef: also return the coefficients (memory S·P·k per design).
 
     Returns:
-      :class:`LstsqFit` with axes (*batch, sizes, 1, ...) (the length-1 axis is the penalty).
+      :class:`LstsqFit` with axes ``(*batch, sizes, 1, ...)`` (the length-1 axis is the penalty).
 
     How: masking to the largest size, not a loop over fits. Every (design, size) system is
     stacked and solved by one batched LAPACK call per penalty (``numpy.linalg.solve``) in
@@ -559,7 +561,7 @@ def peak_location(x, err, keep=None) -> float:
 def off_threshold(sizes, threshold) -> np.ndarray:
     """Mask of the sizes (p in a model-wise sweep, n in a sample-wise one) at least 2 away from
     the interpolation threshold (n, resp. p): where the min-norm risk has a finite expectation
-    (:func:`ridgeless_risk_finite` is +inf for |p − n| <= 1). A peak or a rise measured on
+    (:func:`ridgeless_risk_finite` is +inf for ``|p − n| <= 1``). A peak or a rise measured on
     these sizes only is a measurement, not the divergence built into the grid."""
     return np.abs(np.asarray(sizes) - threshold) >= 2
 
@@ -570,7 +572,7 @@ def peak_height_ratio(noisy, clean, keep) -> float:
     ``keep`` of the curve minus its value at the largest size (the last column).
 
     ``noisy`` and ``clean`` are (seeds, S) test errors of the *same* fits (the same random
-    features, two label sets in one solve): the amplification 1/|1 − p/n| near the threshold,
+    features, two label sets in one solve): the amplification ``1/|1 − p/n|`` near the threshold,
     common to both, cancels in the ratio, leaving the noise that it amplifies (the variance
     term σ²·V(γ) of Hastie et al. 2022, Theorem 1, and Mei & Montanari 2019, which label
     noise raises). A seed whose clean curve has no peak (h <= 0) counts as +inf when the noisy
@@ -710,7 +712,7 @@ def gaussian_design(rng: np.random.Generator, seeds: int, n: int, p: int, snrs) 
 
 def excess_risk(fit: LstsqFit, r) -> np.ndarray:
     """‖β̂ − r e₁‖² = ‖β̂‖² − 2r β̂₁ + r² for every fit of a :class:`LstsqFit` made with
-    ``X_test`` the design's ``probe`` (so β̂₁ is the prediction at e₁): (*batch, S, L, K), the
+    ``X_test`` the design's ``probe`` (so β̂₁ is the prediction at e₁): ``(*batch, S, L, K)``, the
     risk R = E_x[(xᵀβ̂ − xᵀβ)²] of isotropic features (Hastie et al. 2022, Eq. 2)."""
     return fit.norm2 - 2.0 * _arr(r) * fit.test_pred[..., 0, :] + _arr(r) ** 2
 
@@ -815,7 +817,7 @@ def label_set_errors(fit: LstsqFit, Y, y_test, sample_sizes=None, k: int = 10) -
     """Per label set (:data:`LABEL_SETS`, the two halves of targets from
     :func:`clean_and_noisy_targets`), each fit's test MSE and 0-1 error against the clean test
     labels, its train MSE and its coefficient norm ‖β̂‖ (Frobenius over the k outputs): arrays
-    (*batch, S, L).
+    ``(*batch, S, L)``.
 
     With ``sample_sizes`` (a sample-wise sweep), the train MSE of the size-s fit is over the
     first s rows, the ones it saw."""
@@ -877,7 +879,7 @@ def linear_theory_table(gammas, snrs, n: int, points: int = 400) -> pd.DataFrame
 
 def samplewise_theory_table(n_max: int, p: int, snr: float) -> pd.DataFrame:
     """The closed forms of a sample-wise linear sweep at fixed p, for n = 1 … n_max: the exact
-    finite-n min-norm risk (:func:`ridgeless_risk_finite`, +inf for |n − p| <= 1) and the
+    finite-n min-norm risk (:func:`ridgeless_risk_finite`, +inf for ``|n − p| <= 1``) and the
     optimal-ridge risk at γ = p/n (:func:`optimal_ridge_risk`), monotone in n (Nakkiran et al.
     2020, arXiv:2003.01897, Theorem 1)."""
     ns = np.arange(1, n_max + 1)
@@ -893,11 +895,11 @@ def samplewise_theory_table(n_max: int, p: int, snr: float) -> pd.DataFrame:
 def linear_summary(lin: pd.DataFrame, sw: pd.DataFrame, *, n: int, samplewise_p: int,
                    samplewise_snr: float, z_exclusion: float) -> dict[str, float]:
     """The linear sweeps' numbers (one replicate): from the model-wise table ``lin`` (rows
-    seed, p, snr, estimator ∈ {min-norm, optimal ridge}, risk) at n samples, the largest |z|
+    seed, p, snr, estimator ∈ {min-norm, optimal ridge}, risk) at n samples, the largest ``|z|``
     of the min-norm mean risk against :func:`ridgeless_risk_finite` and :func:`ridgeless_risk`
-    over |γ − 1| >= ``z_exclusion`` and of optimal ridge against :func:`optimal_ridge_risk`
+    over ``|γ − 1| >= z_exclusion`` and of optimal ridge against :func:`optimal_ridge_risk`
     (:func:`z_scores`); the γ of the median min-norm peak off the threshold
-    (:func:`off_threshold`), worst over SNRs (largest |log γ|); ridge's
+    (:func:`off_threshold`), worst over SNRs (largest ``|log γ|``); ridge's
     :func:`interior_peak_ratio`; and from the sample-wise table ``sw`` (p = samplewise_p) the
     :func:`max_rise` of the median min-norm risk off n = p (with the closed form's on the same
     grid) and the :func:`max_relative_step_up` of the mean optimal-ridge risk.
@@ -942,7 +944,7 @@ def rf_summary(model: pd.DataFrame, sample: pd.DataFrame, *, n: int,
     """The random-features sweeps' numbers (one replicate), per label set (:data:`LABEL_SETS`):
     from the model-wise table (rows labels, lam, seed, p, test_mse, test_error; n training
     points) the p/n of the median min-norm test-MSE peak off p = n (:func:`off_threshold`;
-    worst over label sets: largest |log|), its prominence over the largest p, the largest
+    worst over label sets: largest ``|log|``), its prominence over the largest p, the largest
     relative step up of the oracle-tuned ridge curve (per p the λ of least median test MSE,
     :func:`max_relative_step_up`), :func:`peak_height_ratio` of noisy over clean labels; from
     the sample-wise table (p = samplewise_p) the :func:`max_rise` off n = p.

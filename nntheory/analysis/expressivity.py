@@ -563,7 +563,7 @@ def _sampled_flips(layers, a, e, *, act, n_samples, chunk, hamming=True):
 def region_map_2d(net_or_activation, params, origin, u, v, *, extent: float = 1.0,
                   resolution: int = 256) -> tuple[np.ndarray, int]:
     """Activation regions on the planar slice x = origin + α u + β v, α, β ∈ [−extent, extent],
-    on a ``resolution``² grid.
+    on a ``resolution`` × ``resolution`` grid.
 
     Every activation region of a piecewise-linear net is convex (a fixed pattern makes the net
     affine and each neuron's piece a half-space), so each distinct pattern on the grid is one
@@ -673,7 +673,8 @@ def yarotsky_square_net(m: int) -> Net:
     """Yarotsky's deep ReLU approximation of x² on [0, 1]: f_m(x) = x − Σ_{s=1}^m g_s(x)/4^s.
 
     f_m is the piecewise-linear interpolant of x² at the 2^m + 1 points j/2^m, so
-    sup_{[0,1]} |f_m(x) − x²| = 2^(−2m−2). The net has width 3 and depth m (m hidden layers).
+    ``sup_{[0,1]} |f_m(x) − x²| = 2^(−2m−2)``. The net has width 3 and depth m (m hidden
+    layers).
 
     References: Yarotsky 2017, "Error bounds for approximations with deep ReLU networks",
     Neural Networks 94 (arXiv:1610.01145), Proposition 2 and Fig. 2.
@@ -682,7 +683,8 @@ def yarotsky_square_net(m: int) -> Net:
 
 
 def sup_error_vs_square(regions: LinearRegions) -> float:
-    """sup over the segment of |f(t) − t²| for a 1-D net f on [0, 1] given by its exact pieces.
+    """sup over the segment of ``|f(t) − t²|`` for a 1-D net f on [0, 1] given by its exact
+    pieces.
 
     On a piece [l, h] with f = α + β t, e(t) = α + β t − t² is concave: its maximum is at
     clip(β/2, l, h) and its minimum at an end, so the sup is exact up to float64 rounding.
@@ -700,7 +702,7 @@ def sup_error_vs_square(regions: LinearRegions) -> float:
 
 def sup_distance_pl(regions: LinearRegions, g: Callable[[np.ndarray], np.ndarray],
                     g_breakpoints) -> float:
-    """sup over the segment of |f − g| for two continuous piecewise-linear functions of t: the
+    """sup over the segment of ``|f − g|`` for two continuous piecewise-linear functions of t: the
     maximum over the union of both sets of breakpoints and the two ends (exact)."""
     t = np.unique(np.concatenate([[regions.t_range[0], regions.t_range[1]],
                                   regions.breakpoints, np.asarray(g_breakpoints, np.float64)]))
@@ -979,7 +981,7 @@ def member_regions(net: Net, params, start, end, *, whole_line: bool = False
 
 
 def sawtooth_sup_errors(net: Net, params, ks: Sequence[int]) -> np.ndarray:
-    """sup_{[0,1]} |f_i − g_{k_i}| for each member i of stacked ``params`` of a 1-D ReLU MLP
+    """``sup_{[0,1]} |f_i − g_{k_i}|`` for each member i of stacked ``params`` of a 1-D ReLU MLP
     against its sawtooth g_{k_i} (:func:`sawtooth`), exact: both functions are piecewise linear,
     so the sup is a maximum over the member's breakpoints (:func:`count_linear_regions`, float64)
     and the dyadic points j/2^k (:func:`sup_distance_pl`).

@@ -556,7 +556,7 @@ def logit_key_frequencies(net: Net, p: int, params, x_all, coverage: float) -> n
 
 
 def rerun_difference(a, b) -> np.ndarray:
-    """Per member, the largest |a − b| between two logged curves (K, T) of runs meant to
+    """Per member, the largest ``|a − b|`` between two logged curves (K, T) of runs meant to
     coincide; +∞ where only one of them is NaN somewhere (one diverged, the other not)."""
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     same_nan = np.all(np.isnan(a) == np.isnan(b), axis=1)

@@ -126,10 +126,10 @@ def ntk_descent_predictions(ntk, y_train, n_train: int, steps: int, learning_rat
     test points, ``y_train`` (R, n, k), one rate per data set; for ``members`` nets per data set
     from their own f₀ ((R·members, n, k), (R·members, m, k), replicate-major; None: 0).
 
-    f_s(x*) = f₀(x*) + Θ_{*X} Θ^{−1} (I − (I − ηΘ/n)^s)(y − f₀(X)): what an infinitely wide net
-    trained for the same time predicts (Lee et al. 2019, arXiv:1902.06720, Eqs. 3, 9–11; see
-    :func:`nntheory.kernels.predict_gradient_descent`). Each data set's kernel is diagonalised
-    once and broadcast over its members. Returns (R·members, m, k).
+    ``f_s(x*) = f₀(x*) + Θ_{*X} Θ^{−1} (I − (I − ηΘ/n)^s)(y − f₀(X))``: what an infinitely
+    wide net trained for the same time predicts (Lee et al. 2019, arXiv:1902.06720, Eqs. 3,
+    9–11; see :func:`nntheory.kernels.predict_gradient_descent`). Each data set's kernel is
+    diagonalised once and broadcast over its members. Returns (R·members, m, k).
     """
     n, k = n_train, np.asarray(ntk, np.float64)[:, None]
     r = k.shape[0]

@@ -107,9 +107,9 @@ def chinchilla_loss(theta, n, d):
 
 
 def huber(r, delta):
-    """Huber loss ρ_δ(r) = ½r² for |r| ≤ δ, δ(|r| − ½δ) otherwise (Huber 1964, Ann. Math.
-    Statist. 35(1), Eq. 5); written as q(|r| − q/2) with q = min(|r|, δ), which is exact for
-    δ = ∞ (least squares)."""
+    """Huber loss ``ρ_δ(r) = ½r²`` for ``|r| ≤ δ``, ``δ(|r| − ½δ)`` otherwise (Huber 1964, Ann.
+    Math. Statist. 35(1), Eq. 5); written as ``q(|r| − q/2)`` with ``q = min(|r|, δ)``, which
+    is exact for δ = ∞ (least squares)."""
     ar = jnp.abs(r)
     q = jnp.minimum(ar, delta)
     return q * (ar - 0.5 * q)

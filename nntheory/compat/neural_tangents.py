@@ -135,4 +135,4 @@ def permissive(fn):
 nt, stax = load()
 
 __all__ = ["nt", "stax", "load", "permissive", "WORKING_NTK_IMPLEMENTATIONS",
-           "BROKEN_NTK_IMPLEMENTATIONS"]
+           "BROKEN_NTK_IMPLEMENTATIONS", "NeuralTangentsUnavailable"]
