@@ -4,7 +4,8 @@ The API reference and one page per study are generated here from the code, so th
 drift from it: ``_api/<module>.rst`` for every module of the package (autodoc, Google-style
 docstrings through napoleon) and ``_studies/<study>.md`` for every study (its summary, its
 theory equations drawn by matplotlib's mathtext as SVG — offline, as in the reports — its
-claims and checks with their sources and thresholds, and how to run it).
+claims and checks with their sources and thresholds, and how to run it). The ``$...$`` math of
+summaries, captions and statements goes through MyST's ``dollarmath`` (MathJax in the browser).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ napoleon_numpy_docstring = False
 napoleon_use_ivar = True  # dataclass fields: documented once, from the class docstring
 napoleon_custom_sections = [("References", "notes_style")]
 myst_heading_anchors = 3
+myst_enable_extensions = ["dollarmath"]  # $...$ in statements, captions, summaries
 suppress_warnings = ["myst.header"]
 
 

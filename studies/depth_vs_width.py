@@ -42,17 +42,17 @@ from nntheory.study import Rows, Sweep
 
 TITLE = "Depth versus width: linear regions, the sawtooth separation, trajectory length"
 
-SUMMARY = """
+SUMMARY = r"""
 A ReLU net computes a piecewise-linear function; the number of its pieces measures what depth
 buys. The k-fold tent map, a width-2, depth-k net with 6k + 1 parameters, is Telgarsky's sawtooth
-with 2^k pieces; one hidden layer of width w has at most w + 1 pieces on a line and needs width
-2^k − 1 to come within sup error 1/2 of it; Yarotsky's deep net approximates x² to 2^(−2m−2)
+with $2^k$ pieces; one hidden layer of width w has at most w + 1 pieces on a line and needs width
+$2^k-1$ to come within sup error 1/2 of it; Yarotsky's deep net approximates $x^2$ to $2^{-2m-2}$
 with m layers. These are statements about what depth can express.
 
-Random and trained nets do something else. Region counts here are exact (float64 breakpoints,
-one jitted program, checked against dense sampling): at He initialisation a line meets about
-N + 1 regions of N neurons, whatever the depth (Hanin & Rolnick 2019), and training moves this
-little. Trajectory length grows by the mean-field √χ per layer (Poole et al. 2016; Raghu et al.
+Random and trained nets do something else. Region counts here are exact (float64 breakpoints, one
+jitted program, checked against dense sampling): at He initialisation a line meets about N + 1
+regions of N neurons, whatever the depth (Hanin & Rolnick 2019), and training moves this little.
+Trajectory length grows by the mean-field $\sqrt{\chi}$ per layer (Poole et al. 2016; Raghu et al.
 2017): exponentially with depth only in the chaotic phase.
 """
 
@@ -62,21 +62,22 @@ EQUATIONS = (
      "Telgarsky's sawtooth: width 2, depth k (Telgarsky 2016, Sec. 2)."),
     (r"$\#\mathrm{pieces}(f)<2^k\ \Rightarrow\ \sup_{[0,1]}|f-g_k|\geq\frac{1}{2},\qquad"
      r"\#\mathrm{pieces}(\mathrm{width}\ w,\ \mathrm{depth}\ 1)\leq w+1$",
-     "f must cross 1/2 between the 2^k + 1 alternating extrema of g_k, once per monotone piece: "
-     "shallow nets need width ≥ 2^k − 1 (Telgarsky 2016, Sec. 3)."),
+     "$f$ must cross 1/2 between the $2^k+1$ alternating extrema of $g_k$, once per monotone "
+     r"piece: shallow nets need width ≥ $2^k-1$ (Telgarsky 2016, Sec. 3)."),
     (r"$R_{\max}\geq\lfloor n/n_0\rfloor^{n_0(L-1)}\sum_{j=0}^{n_0}\binom{n}{j},\qquad"
      r"R_{\max}\leq\sum_{(j_1..j_L)\in J}\ \prod_{l=1}^{L}\binom{n_l}{j_l}$",
-     "Most regions of L layers of width n on ℝ^{n0}: attained (Montúfar et al. 2014, Thm. 4), "
-     "bounded (Serra et al. 2018, Thm. 1); n0 = 1: n^{L−1}(n+1) ≤ R ≤ (n+1)^L. A He net has "
-     "E[R] = N + o(N) + 1, N = nL (Kogan et al. 2025; Hanin & Rolnick 2019)."),
+     r"Most regions, $L$ layers of width $n$ on $\mathbb{R}^{n_0}$: attained (Montúfar et al. "
+     "2014, Thm. 4), bounded (Serra et al. 2018, Thm. 1); $n_0=1$: "
+     r"$n^{L-1}(n+1)\leq R\leq(n+1)^L$. A He net: $E[R]=N+o(N)+1$, $N=nL$ (Kogan et al. 2025; "
+     "Hanin & Rolnick 2019)."),
     (r"$q_{l+1}=\sigma_w^2\,\mathbb{E}_z[\phi(\sqrt{q_l}z)^2]+\sigma_b^2,\qquad"
      r"\chi(q)=\sigma_w^2\,\mathbb{E}_z[\phi'(\sqrt{q}z)^2],\qquad"
      r"\ell_{l}/\ell_{l-1}\approx\sqrt{\chi(q_l)}\to\sqrt{\chi_1}=\sqrt{\chi(q^*)}$",
-     "Order (χ₁ < 1) and chaos (χ₁ > 1): curve length grows by √χ per layer (Poole et al. 2016; "
-     "Schoenholz et al. 2017). ReLU: χ = σ_w²/2; tanh at σ_b = 0: critical σ_w² = 1."),
-    (r"$f_m(x)=x-\sum_{s=1}^{m}\frac{g_s(x)}{4^{s}},\qquad"
-     r"\sup_{[0,1]}|f_m(x)-x^2|=2^{-2m-2}$",
-     "Yarotsky's deep approximation of x² (Yarotsky 2017, Prop. 2): width 3, depth m."),
+     r"Order ($\chi_1<1$) and chaos ($\chi_1>1$): length grows by $\sqrt{\chi}$ per layer (Poole "
+     r"et al. 2016; Schoenholz et al. 2017); critical $\sigma_w^2$: ReLU 2 ($\chi=\sigma_w^2/2$), "
+     r"tanh 1 ($\sigma_b=0$)."),
+    (r"$f_m(x)=x-\sum_{s=1}^{m}\frac{g_s(x)}{4^{s}},\qquad\sup_{[0,1]}|f_m(x)-x^2|=2^{-2m-2}$",
+     "Yarotsky's deep approximation of $x^2$ (Yarotsky 2017, Prop. 2): width 3, depth m."),
 )
 
 REFERENCES = (
@@ -191,19 +192,19 @@ REGION_BAND, SLOPE_TOL, GROWTH_RTOL, SIDE_MARGIN = 0.25, 0.1, 0.10, 0.05
 
 CLAIMS = (
     Claim(id="sawtooth_pieces", kind="check", measured="sawtooth_max_count_error", op="==",
-          expected=0.0, statement="The width-2, depth-k sawtooth net has exactly 2^k linear "
-          "pieces and regions on [0, 1] for every k tested: the largest |count − 2^k|.",
-          source="Telgarsky 2016, Sec. 2; 2^k from the recurrence p_k = 2p_{k−1} (sympy)"),
+          expected=0.0, statement="The width-2, depth-k sawtooth net has exactly $2^k$ linear "
+          r"pieces and regions on [0, 1] for every k tested: the largest $|\mathrm{count}-2^k|$.",
+          source="Telgarsky 2016, Sec. 2; $2^k$ from the recurrence $p_k=2p_{k-1}$ (sympy)"),
     Claim(id="sawtooth_exact", kind="check", measured="sawtooth_max_sup_error", op="==",
           expected=0.0, source="Telgarsky 2016, Sec. 2",
           statement="The construction (6k + 1 parameters) equals the k-fold tent map exactly: the "
           "largest sup distance over the k tested, from both functions' breakpoints."),
     Claim(id="shallow_floor", kind="check", measured="shallow_below_min_sup_error", op=">=",
           expected=SAWTOOTH_FLOOR,
-          statement=f"Every trained one-hidden-layer net narrower than 2^k − 1 has sup error at "
+          statement=f"Every trained one-hidden-layer net narrower than $2^k-1$ has sup error at "
           f"least {SAWTOOTH_FLOOR} on the depth-k sawtooth (smallest over k, widths, seeds).",
           source="Telgarsky 2016, Sec. 3 (crossing argument); w + 1 pieces for width w",
-          note="A theorem about every function with < 2^k pieces, so a check of the counting and "
+          note="A theorem about every function with < $2^k$ pieces, so a check of the counting and "
           "training code. It gives no width that training needs: the smallest trained width "
           "beating 1/2 is a metric (shallow_needed_width__k*), not a claim."),
     Claim(id="exact_vs_sampling", kind="check", measured="sampling_mismatches", op="==",
@@ -218,42 +219,42 @@ CLAIMS = (
           "linearly in the number of neurons N at every depth: the log-log slope of (mean − 1) "
           "against N, per depth over the sweep's N; the slope farthest from 1.",
           source="Hanin & Rolnick 2019, main theorem and Sec. 3; Kogan, Jananthan & Kepner "
-          "2025 (1-D He nets with biases: Σ n_l + o(Σ n_l) + 1)",
-          note="Exact counts of 1-input He nets (the whole-line count is the same for every "
-          "σ_b > 0: scaling biases and t together scales every pre-activation); depth 1 has N + 1 "
-          "exactly. ±0.1 fixed before the replicates: the o(N) term may move the count per "
-          "neuron by 8^0.1 ≈ 1.23× over the 8× range of N, while N^L (the attainable maximum, "
-          "Montúfar et al. 2014) has slope L. N starts at (deepest)² (Config)."),
+          r"2025 (1-D He nets with biases: $N+o(N)+1$)",
+          note="Exact counts of 1-input He nets (the whole-line count is equal for every "
+          r"$\sigma_b>0$: scaling biases and t together scales every pre-activation); depth 1 has "
+          "N + 1 exactly. ±0.1 fixed before replicates: the o(N) term may move the count per "
+          r"neuron by $8^{0.1}\approx1.23$× over N's 8× range, while $N^L$ (the maximum, Montúfar "
+          r"et al. 2014) has slope L. N starts at $\mathrm{deepest}^2$ (Config)."),
     Claim(id="regions_per_neuron_near_one", measured="line_regions_worst_ratio", op="==",
           expected=1.0, tolerance=REGION_BAND,
           statement=f"At every depth and N of the sweep the mean number of regions along the whole "
           f"line is within {REGION_BAND:.0%} of N + 1: the ratio mean/(N + 1) farthest from 1.",
-          source="Kogan, Jananthan & Kepner 2025 (E = Σ n_l + o(Σ n_l) + 1); Hanin & Rolnick 2019",
+          source="Kogan, Jananthan & Kepner 2025 ($E=N+o(N)+1$); Hanin & Rolnick 2019",
           note="Exact at depth 1 and the infinite-width limit at every depth; 25 % is our "
           "tolerance for the o(N) term, set when this was judged at N = 64 only."),
     Claim(id="trajectory_growth_mean_field", measured="trajectory_worst_ratio", op="==",
           expected=1.0, tolerance=GROWTH_RTOL,
-          statement="The per-layer growth of trajectory length (geometric mean over the nets of "
-          "each σ_w²) equals the mean-field √χ at each layer's own q_l, at every σ_w² of tanh "
-          "(σ_b = 0) and ReLU, critical points included: measured/mean field farthest from 1.",
-          source="Poole et al. 2016 (length map q, χ₁: the length element grows by χ₁ per "
-          "layer); Raghu et al. 2017, Sec. 2.1; Schoenholz et al. 2017",
+          statement="Per-layer trajectory growth (geometric mean over nets) equals the mean-field "
+          r"$\sqrt{\chi}$ at each layer's own $q_l$, at every $\sigma_w^2$ of tanh ($\sigma_b=0$) "
+          "and ReLU, critical points included: measured/mean field farthest from 1.",
+          source=r"Poole et al. 2016 (length map $q$, $\chi_1$: the length element grows by "
+          r"$\chi_1$ per layer); Raghu et al. 2017, Sec. 2.1; Schoenholz et al. 2017",
           note=f"Both are exp(least-squares slope of log length over layers {TRAJ_SKIP}…L): "
-          f"measured from exact tangents, predicted as Π√χ(q_l) from q_1 = σ_w² + σ_b². "
-          f"±{GROWTH_RTOL:.0%} fixed before the replicates: width n biases the factor by up to "
-          f"−1.25/n (ReLU: Var R = 5/n per layer, cf. Hanin & Nica 2019; 2 % at n = 64), a net "
-          f"scatters by ≤ 5 %, a mean of 16 by ≤ 1.3 %: bias + 3σ ≈ 6 %, rounded up. √χ₁(q*) "
-          f"misses tanh at criticality by ~9 % at depth 10 (q_l → 0 as 1/(2l)): metric "
-          f"trajectory_worst_ratio_fixed_point."),
+          r"measured from exact tangents, predicted as $\prod_l\sqrt{\chi(q_l)}$ from "
+          rf"$q_1=\sigma_w^2+\sigma_b^2$. ±{GROWTH_RTOL:.0%} fixed before the replicates: width n "
+          r"biases the factor by up to $-1.25/n$ (ReLU: $\mathrm{Var}\,R=5/n$ per layer, cf. Hanin "
+          "& Nica 2019; 2 % at $n=64$), a net scatters by ≤ 5 %, a mean of 16 by ≤ 1.3 %: bias + "
+          r"3σ ≈ 6 %, rounded up. $\sqrt{\chi(q^*)}$ misses tanh at criticality by ~9 % at depth "
+          r"10 ($q_l\to0$ as $1/(2l)$): metric trajectory_worst_ratio_fixed_point."),
     Claim(id="trajectory_order_chaos", measured="trajectory_side_agreement", op="==", expected=1.0,
-          statement=f"The mean per-layer growth of trajectory length is above 1 exactly when σ_w² "
-          f"is above critical (tanh, σ_b = 0: 1; ReLU: 2), at every σ_w² whose √χ₁ is more than "
-          f"{SIDE_MARGIN:.0%} from 1: the fraction on the predicted side.",
-          source="Poole et al. 2016 (χ₁, curve length); Schoenholz et al. 2017; Raghu et al. 2017",
-          note=f"Geometric mean over the nets of each σ_w²; |√χ₁ − 1| <= {SIDE_MARGIN:.0%} "
-          f"(bias + 3σ, fixed before the replicates) is not resolved: tanh 1, 1.5 and ReLU 2 "
-          f"are left out at quick. Until replicates existed every net had to agree, on a grid "
-          f"kept 0.5 from the transition."),
+          statement=r"Mean per-layer trajectory growth exceeds 1 exactly when $\sigma_w^2$ exceeds "
+          r"critical (tanh, $\sigma_b=0$: 1; ReLU: 2), at every $\sigma_w^2$ whose $\sqrt{\chi_1}$ "
+          f"is more than {SIDE_MARGIN:.0%} from 1: fraction on the predicted side.",
+          source=r"Poole et al. 2016 ($\chi_1$, length); Schoenholz et al. 2017; Raghu et al. 2017",
+          note=r"Geometric mean over the nets of each $\sigma_w^2$; $|\sqrt{\chi_1}-1|\leq$ "
+          f"{SIDE_MARGIN:.0%} (bias + 3σ, fixed before the replicates) is not resolved: tanh 1, "
+          "1.5 and ReLU 2 are left out at quick. Until replicates existed every net had to agree, "
+          "on a grid kept 0.5 from the transition."),
     Claim(id="regions_after_training", measured="train_regions_worst_change", op="between",
           expected=(0.5, 2.0),
           statement=f"Training (Adam, {TRAIN_TARGET}(πx)) keeps the mean number of regions of a "
@@ -261,13 +262,13 @@ CLAIMS = (
           f"as at initialisation: the ratio after/before farthest from 1 (in log).",
           source="Hanin & Rolnick 2019, Sec. 3 (regions along a line stay roughly constant in "
           "training, far below exponential)",
-          note="'Roughly constant' read as within a factor 2, against growth towards the "
-          "maximum ((n + 1)^L ≈ 8·10^4 at width 16, depth 4); the source gives no number. Set "
+          note="'Roughly constant' read as within a factor 2, against growth towards the maximum "
+          r"($(n+1)^L\approx8\cdot10^4$ at width 16, depth 4); the source gives no number. Set "
           "after earlier quick runs had shown changes of up to ~20 %."),
     Claim(id="yarotsky_square", kind="check", measured="yarotsky_max_rel_error", op="<=",
-          expected=YAROTSKY_RTOL, source="Yarotsky 2017, Prop. 2; 2^(−2m−2) derived with sympy",
-          statement="Yarotsky's width-3, depth-m net has sup error exactly 2^(−2m−2) against x² "
-          "on [0, 1] for every m tested: the largest |error/2^(−2m−2) − 1|.",
+          expected=YAROTSKY_RTOL, source="Yarotsky 2017, Prop. 2; $2^{-2m-2}$ derived with sympy",
+          statement="Yarotsky's width-3, depth-m net has sup error exactly $2^{-2m-2}$ against "
+          r"$x^2$ on [0, 1] for every m tested: the largest $|\mathrm{error}/2^{-2m-2}-1|$.",
           note="The sup is exact on each affine piece (a concave gap); 1e-9 is float64 rounding."),
 )
 
@@ -493,123 +494,113 @@ def metrics(tables, arrays, cfg: Config) -> dict[str, float]:
 
 
 # Figures ------------------------------------------------------------------------------------------
-def _panels(axes, df, x: str, panels) -> None:
-    """Per axis: log-y curves (column, format, label) of ``df`` against ``x``, labels, title."""
-    for ax, (curves, xlabel, ylabel, title) in zip(axes.ravel(), panels, strict=True):
-        for col, fmt, label in curves:
-            ax.semilogy(df[x], df[col], fmt, ms=4, label=label)
-        ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-        plots.legend(ax, "best", fontsize=8)
-
-
 def _sawtooth_figure(res) -> Figure:
     saw, x = res.tables["sawtooth"].drop_duplicates("k"), np.linspace(0, 1, 4097)  # exact
     saw = saw.assign(shallow=3 * (saw["expected"] - 1) + 1)  # parameters of width 2^k − 1
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    fig, axes = plt.subplots(1, 3, figsize=(7.0, 2.6), layout="constrained")
     for k, c in zip((1, 2, 3, 4), sns.color_palette("rocket_r", 5)[1:], strict=True):
         axes[0].plot(x, ex.sawtooth(k, x), color=c, lw=1.0, label=f"k = {k}")
-    axes[0].set(xlabel="x", ylabel="$g_k(x)$", title="the sawtooth $g_k = T^{\\circ k}$")
+    axes[0].set(xlabel="x", ylabel="$g_k(x)$", title="the sawtooth $g_k = T^{\\circ k}$",
+                ylim=(-0.05, 1.6), yticks=(0, 0.5, 1))
     axes[1].semilogy(saw["k"], saw["expected"], color="0.6", lw=4, label="$2^k$ (sympy)")
-    _panels(axes[1:], saw, "k", [
-        ([("n_pieces", "o", "exact count: pieces"), ("n_regions", "x", "exact count: regions")],
-         "k", "count on [0, 1]", "pieces of the depth-k construction"),
-        ([("shallow", "o-", "one hidden layer, width $2^k-1$: $3(2^k-1)+1$"),
-          ("n_params", "s-", "depth k, width 2: $6k+1$")], "k", "parameters",
-         "parameters needed for $g_k$")])
-    plots.legend(axes[0], "lower right", fontsize=8)
-    fig.tight_layout()
+    plots.log_curves(axes[1:], saw, "k", [
+        ([("n_pieces", "o", "pieces"), ("n_regions", "x", "regions")], "depth k",
+         "exact count on [0, 1]", "pieces of the net", "upper left", None),
+        ([("shallow", "o-", "depth 1, width $2^k-1$"), ("n_params", "s-", "depth k, width 2")],
+         "depth k", "parameters", "parameters for $g_k$", "upper left", 1e9)])
+    plots.legend(axes[0], "upper center", ncol=2, handlelength=1, columnspacing=0.8)
     return Figure("sawtooth", "Telgarsky's sawtooth. The exact number of pieces (and of "
-                  "activation regions) of the width-2, depth-k net equals 2^k for every k "
+                  "activation regions) of the width-2, depth-k net equals $2^k$ for every k "
                   f"tested (k ≤ {int(saw['k'].max())}; the count at the largest took "
                   f"{saw['seconds'].iloc[-1]:.1f} s, numpy, float64); one hidden layer needs "
-                  "3(2^k − 1) + 1 parameters for it where depth needs 6k + 1.", fig)
+                  "$3(2^k-1)+1$ parameters for it where depth needs 6k + 1.", fig,
+                  claims=("sawtooth_pieces",))
 
 
 def _separation_figure(res, cfg: Config) -> Figure:
     df = res.tables["fits"]
     sh, deep = df[df["kind"] == "shallow"], df[df["kind"] == "deep"]
     pal = dict(zip(cfg.fit_ks, sns.color_palette(n_colors=len(cfg.fit_ks)), strict=True))
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+    fig, (top, _), (axes, (fits,)) = plots.rows(2, 1, height_ratios=(1.5, 1))
     for k in cfg.fit_ks:
-        g = sh[sh["k"] == k].groupby("width")["sup"]
-        axes[0].plot(g.min().index, g.min().values, "o-", color=pal[k], label=f"k = {k}, best")
-        axes[0].plot(g.median().index, g.median().values, ":", color=pal[k], label="median")
+        plots.band(axes[0], sh[sh["k"] == k], "width", "sup", color=pal[k])
         axes[0].axvline(2**k - 1, color=pal[k], ls="--", lw=1)
     plots.log_axis(axes[0], cfg.shallow_widths, base=2)
     axes[0].set(xlabel="width w (one hidden layer)", ylabel="exact sup error", ylim=(0, None),
-                title="shallow nets; dashed: $w = 2^k-1$")
+                title="shallow nets: median, band = all nets;\ndashed: $w = 2^k-1$")
     for (kind, k), b in df.groupby(["kind", "k", "n_params"], as_index=False)["sup"].min(
             ).groupby(["kind", "k"]):
         axes[1].plot(b["n_params"], b["sup"], "o" if kind == "shallow" else "s", color=pal[k],
-                     mfc=pal[k] if kind == "shallow" else "none", label=f"{kind} trained, k = {k}")
+                     mfc=pal[k] if kind == "shallow" else "none", label=f"{kind}, k = {k}")
     at = res.tables["sawtooth"].drop_duplicates("k").query("k in @cfg.fit_ks")
-    axes[1].plot(at["n_params"], 0 * at["k"], "k*", ms=12, label="construction (error 0)")
+    axes[1].plot(at["n_params"], 0 * at["k"], "k*", ms=10, label="construction (error 0)")
     axes[1].set(xscale="log", xlabel="parameters", ylabel="exact sup error (best net)",
-                title="error against parameters; black: the floor 1/2")
-    for ax in axes[:2]:
+                title="best net per size;\nblack: the floor 1/2")
+    for ax in axes:
         ax.axhline(SAWTOOTH_FLOOR, color="k", lw=1)
     k, x = max(cfg.fit_ks), np.linspace(0.0, 1.0, cfg.fit_points)
-    axes[2].plot(x, ex.sawtooth(k, x), color="0.6", lw=3, label=f"$g_{k}$")
-    for kind, w in (("shallow", max(cfg.shallow_widths)), ("deep", DEEP_WIDTH)):
-        axes[2].plot(x, res.arrays[f"fit__{kind}__k{k}__w{w}"], lw=1.2,
-                     label=f"trained {kind}, width {w} (seed 0)")
-    axes[2].set(xlabel="x", title=f"fits of g_{k} (replicate {res.seeds[0]})")
-    for ax in axes:
-        plots.legend(ax, "best", fontsize=7)
-    fig.tight_layout()
+    fits.plot(x, ex.sawtooth(k, x), color="0.6", lw=3, label=f"$g_{k}$")
+    for kind, w, c in (("shallow", max(cfg.shallow_widths), "C2"), ("deep", DEEP_WIDTH, "C4")):
+        fits.plot(x, res.arrays[f"fit__{kind}__k{k}__w{w}"], lw=1.2, color=c,
+                  label=f"trained {kind}, width {w}")
+    fits.set(xlabel="x", ylabel="net output",
+             title=f"fits of $g_{k}$ (replicate {res.seeds[0]}, seed 0)")
+    plots.legend_below(top, [axes[1]], ncol=3)
+    plots.legend(fits)
     needed = "; ".join(f"k = {k}: " + "/".join("–" if np.isnan(v) else f"{v:g}" for v in
                                               res.metrics[f"shallow_needed_width__k{k}"])
                        for k in cfg.fit_ks)
     return Figure("separation", "Fitting the depth-k sawtooth (exact sup errors; every net of "
-                  "every replicate). Every shallow net left of its dashed line (width < 2^k − 1) "
-                  "sits at sup error ≥ 1/2, as the crossing argument forces. Smallest trained "
+                  "every replicate). Every shallow net left of its dashed line (width < $2^k-1$) "
+                  r"sits at sup error ≥ 1/2, as the crossing argument forces. Smallest trained "
                   f"width beating 1/2, per replicate (–: none up to {cfg.shallow_widths[-1]}): "
                   f"{needed}. Trained deep narrow nets (depth {int(deep['depth'].iloc[0])}, "
                   f"width {DEEP_WIDTH}, {int(deep['n_params'].iloc[0])} parameters) reach at best "
                   f"{deep['sup'].min():.3g}, where the construction is exact with 6k + 1: depth's "
-                  "advantage is in what can be expressed, not in what gradient descent finds.", fig)
+                  "advantage is in what can be expressed, not in what gradient descent finds.", fig,
+                  claims=("shallow_floor",))
 
 
 def _regions_figure(res, cfg: Config) -> Figure:
     df, N, lr = res.tables["regions"], cfg.neurons, res.tables["line_regions"]
-    fig = plt.figure(figsize=(10, 11))
-    grid = fig.add_gridspec(3, 4, height_ratios=(1, 1, 0.8))
-    ax = fig.add_subplot(grid[0, :])
+    fig, _, ((ax, ax2), maps) = plots.rows(2, 4, height_ratios=(1.35, 1))
     per = lr.groupby(["replicate", "depth", "neurons"], as_index=False)["regions"].mean()
     for L, d in per.assign(ratio=per["regions"] / (per["neurons"] + 1)).groupby("depth"):
-        plots.band(ax, d, "neurons", "ratio", label=f"depth {L}")
+        plots.band(ax, d, "neurons", "ratio", label=f"L = {L}", ms=4)
     ax.axhspan(1 - REGION_BAND, 1 + REGION_BAND, color="0.9", zorder=0)
+    ax.axhline(1.0, color="k", lw=0.8, ls="--")
     plots.log_axis(ax, cfg.neuron_counts, base=2)
-    ax.set(xlabel="neurons N", ylabel="mean regions / (N + 1)", title="whole line, 1-input nets")
-    plots.legend(ax)
+    ax.set(xlabel="neurons N", ylabel="mean regions / (N + 1)", ylim=(0.7, 1.55),
+           title="whole line, depth L; grey: ±25 %,\ndashed: N + 1 (theory)")
+    plots.legend(ax, "upper center", ncol=4, handlelength=1.2, columnspacing=0.8)
     b = df[df["setting"] == LINE].groupby("depth", as_index=False)["regions"].mean()
     b["serra_upper"] = [symbolic.deep_region_upper_bound(1, [N // L] * L) for L in b["depth"]]
     b["montufar_attained"] = [symbolic.deep_region_lower_bound(1, N // L, L) for L in b["depth"]]
     b["doubling"] = (N + 1) * 2.0 ** (b["depth"] - 1)
-    _panels(np.array([fig.add_subplot(grid[1, :])]), b.astype(float), "depth", [(
-            [("serra_upper", "v-", "upper bound (Serra et al. 2018)"),
-             ("montufar_attained", "^-", "attainable (Montúfar et al. 2014)"),
-             ("doubling", ":", "(N + 1) · 2^(depth − 1)"),
-             ("regions", "ko-", "measured mean at init")],
-            "depth (width N / depth)", "regions on the line (1-D input)",
-            f"fixed N = {N}: the maximum grows with depth, the typical count does not")])
-    for i, name in enumerate(sorted(n for n in res.arrays if n.startswith("map_"))):
-        labels, ax, L = res.arrays[name], fig.add_subplot(grid[2, i]), name[9:]
+    plots.log_curves([ax2], b.astype(float), "depth", [(
+            [("serra_upper", "v-", "upper bound (Serra)"),
+             ("montufar_attained", "^-", "attainable (Montúfar)"),
+             ("doubling", ":", "$(N+1)\\,2^{L-1}$"), ("regions", "ko-", "measured mean")],
+            "depth L (width N / L)", "regions on the line",
+            f"fixed N = {N}: the maximum grows\nwith depth, the typical count does not",
+            "upper left", 1e12)])
+    for name, ax in zip(sorted(n for n in res.arrays if n.startswith("map_")), maps,
+                        strict=False):
+        labels, L = res.arrays[name], name[9:]
         (lo, hi), n = (0, 1) if name == "map_sawtooth" else (-3, 3), int(labels.max()) + 1
         perm = np.random.default_rng(0).permutation(n)  # neighbours get unrelated colours
         ax.imshow(perm[labels], cmap="tab20", origin="lower", extent=(lo, hi, lo, hi),
                   interpolation="nearest")
-        ax.set_title(f"$g_3(x_1)$\n{n} regions" if name == "map_sawtooth" else
-                     f"depth {L}, width {N // int(L)}\n{n} regions", fontsize=9)
-    fig.tight_layout()
+        ax.set(xticks=(lo, hi), yticks=(lo, hi), title=f"$g_3(x_1)$: {n} regions" if name ==
+               "map_sawtooth" else f"depth {L}, width {N // int(L)}:\n{n} regions")
     m, r = res.metrics.median(numeric_only=True), res.metrics
     return Figure(
         "regions_at_init", f"Regions at He initialisation (exact counts, {cfg.init_seeds} nets "
-        f"per setting and replicate, {len(res.seeds)} replicates). Top: the mean count along "
+        f"per setting and replicate, {len(res.seeds)} replicates). Top left: the mean count along "
         "the whole line stays at N + 1 (grey: ±25 %) at every N and depth, i.e. linear in N "
         "(Hanin & Rolnick 2019; Kogan et al. 2025; line: median, band: range over replicates); "
         f"worst log-log slopes {r['line_regions_worst_slope'].min():.3f}–"
-        f"{r['line_regions_worst_slope'].max():.3f}. Middle: at fixed N the attainable maximum "
+        f"{r['line_regions_worst_slope'].max():.3f}. Top right: at fixed N the maximum attainable "
         f"grows exponentially with depth, the mean does not (on {cfg.input_dim}-D Gaussian "
         f"segments: {m.filter(like='segment_regions_per').min():.2f}–"
         f"{m.filter(like='segment_regions_per').max():.2f} N). The batched count ran at "
@@ -618,80 +609,86 @@ def _regions_figure(res, cfg: Config) -> Figure:
         f"{m['sampled_s_per_count']:.2f} s for {cfg.sampling_points} samples, with "
         f"{r['sampling_mismatches'].sum():.0f} disagreements in all. Bottom: regions on a 2-D "
         f"input plane (replicate {res.seeds[0]}) and of the sawtooth on a {MAP_RESOLUTION}² "
-        "grid (a lower bound: thinner regions are missed).", fig)
+        "grid (a lower bound: thinner regions are missed).", fig,
+        claims=("regions_linear_in_neurons", "regions_per_neuron_near_one", "exact_vs_sampling"))
 
 
 def _trajectory_figure(res, cfg: Config) -> Figure:
     traj, g = res.tables["trajectory"], res.tables["growth"]
-    fig, axes = plt.subplot_mosaic([["tanh", "relu"], ["g", "g"]], figsize=(10, 8))
+    fig, axes = plt.subplot_mosaic("tr;gg", figsize=(7.0, 4.0), layout="constrained")
     for act, c, b in (("tanh", "tab:blue", 0.0), ("relu", "tab:red", B_STD)):
         sns.lineplot(data=traj[traj["activation"] == act], x="layer", y="length", hue="sigma_w2",
-                     ax=axes[act], palette="viridis", errorbar=("pi", 100), legend="full")
-        axes[act].set(yscale="log", title=f"{act}: length of the image of a circle")
-        plots.legend(axes[act], "best", title="σ_w²", fontsize=8, title_fontsize=8)
+                     ax=axes[act[0]], palette="viridis", errorbar=("pi", 100), legend="full")
+        axes[act[0]].set(yscale="log", title=f"{act}: length of the image of a circle",
+                         xlabel="layer l", ylabel="trajectory length")
+        plots.legend(axes[act[0]], title="σ_w²")
         gg, pr = g[g["activation"] == act], g[g["activation"] == act].drop_duplicates("sigma_w2")
         axes["g"].plot(gg["sigma_w2"], gg["growth"], "o", color=c, ms=3, alpha=0.4,
-                       label=f"{act}, measured (every net and replicate)")
-        axes["g"].plot(pr["sigma_w2"], pr["predicted"], "kx", ms=7, label="mean field at q_l")
+                       label=f"{act}, measured")
+        axes["g"].plot(pr["sigma_w2"], pr["predicted"], "kx", ms=6,
+                       label="mean field at $q_l$" if act == "tanh" else None)
         sgrid = np.linspace(0.3, max(float(gg["sigma_w2"].max()), 4.0), 80)
         axes["g"].plot(sgrid, [np.sqrt(ex.mean_field_chi(act, float(v), b**2)[1]) for v in sgrid],
-                       color=c, lw=1.2, label=f"{act}, √χ₁ at q*")
+                       color=c, lw=1.2, label=f"{act}, $\\sqrt{{\\chi_1}}$ at $q^*$")
         axes["g"].axvline(gg["critical"].iloc[0], color=c, ls="--", lw=1)
     axes["g"].axhline(1.0, color="k", lw=1)
-    axes["g"].set(xlabel="σ_w²", ylabel="growth factor per layer",
+    axes["g"].set(xlabel="weight variance σ_w²", ylabel="growth factor per layer",
                   title="order (< 1) and chaos (> 1); dashed: critical σ_w²")
-    plots.legend(axes["g"], "best", fontsize=8)
-    fig.tight_layout()
+    plots.legend(axes["g"])
     w = res.metrics["trajectory_worst_ratio"]
-    return Figure("trajectory_length", "Trajectory length (Raghu et al. 2017) of a circle "
-                  f"through width-{cfg.traj_width} nets, from exact tangents: it grows "
-                  "exponentially with depth only above the critical σ_w² (1 for tanh at "
-                  f"σ_b = 0, 2 for ReLU). The per-layer factor (layers {TRAJ_SKIP}…"
-                  f"{cfg.traj_depth}; mean over nets) is {w.min():.3f}–{w.max():.3f} of the "
-                  "mean field along depth (×) at the worst σ_w²; √χ₁ at the fixed point (lines) "
-                  "holds only where q_l has converged.", fig)
+    return Figure("trajectory_length", "Trajectory length (Raghu et al. 2017) of a circle through "
+                  f"width-{cfg.traj_width} nets, from exact tangents: it grows exponentially with "
+                  r"depth only above the critical $\sigma_w^2$ (1 for tanh at $\sigma_b=0$, 2 for "
+                  f"ReLU). The per-layer factor (layers {TRAJ_SKIP}…{cfg.traj_depth}; mean over "
+                  f"nets) is {w.min():.3f}–{w.max():.3f} of the mean field along depth (×) at the "
+                  r"worst $\sigma_w^2$; $\sqrt{\chi_1}$ at the fixed point (lines) holds only "
+                  "where $q_l$ has converged.", fig,
+                  claims=("trajectory_growth_mean_field", "trajectory_order_chaos"))
 
 
 def _training_figure(res, cfg: Config) -> Figure:
     N, cols = cfg.train_width * TRAIN_DEPTH, {
         f"{w}_{t}": f"{dict(segment='[−1, 1]', whole='whole line')[w]}, {t}"
         for w in ("segment", "whole") for t in ("before", "after")}
-    long = res.tables["training"].rename(columns=cols).melt(
-        id_vars=["replicate", "seed"], value_vars=list(cols.values()), var_name="count",
-        value_name="regions")
-    fig, ax = plt.subplots(figsize=(8, 4))
+    long = res.tables["training"].rename(columns=cols).melt(id_vars=["replicate", "seed"],
+        value_vars=list(cols.values()), var_name="count", value_name="regions")
+    fig, ax = plt.subplots(figsize=(7.0, 3.0), layout="constrained")
     sns.stripplot(data=long, x="count", y="regions", hue="replicate", ax=ax, size=4)
+    sns.pointplot(data=long, x="count", y="regions", estimator="mean", errorbar=None, ax=ax,
+                  color="k", marker="_", markersize=16, linestyle="none", label="mean")
     ax.axhline(N + 1, color="k", ls="--", lw=1)
-    ax.set(title=f"regions before and after training (N = {N}; dashed: N + 1)", xlabel="")
+    ax.set(xlabel="", ylabel="regions (exact count)", title=f"N = {N} neurons; dashed: N + 1")
     plots.legend(ax, title="replicate")
-    fig.tight_layout()
     c = res.metrics["train_regions_worst_change"]
     return Figure("training", f"Training a depth-{TRAIN_DEPTH}, width-{cfg.train_width} ReLU "
                   f"net on {TRAIN_TARGET}(πx) ({cfg.seeds} seeds per replicate, Adam): exact "
                   "regions along [−1, 1] and the whole line before and after. The mean changes "
                   f"by a factor {c.min():.2f}–{c.max():.2f} at most (Hanin & Rolnick 2019: "
-                  "roughly constant in training).", fig)
+                  "roughly constant in training).", fig,
+                  claims=("regions_after_training",))
 
 
 def _yarotsky_figure(res) -> Figure:
     df, a, t = res.tables["yarotsky"].drop_duplicates("m"), res.arrays, np.linspace(0, 1, 401)
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    fig, axes = plt.subplots(1, 3, figsize=(7.0, 2.6), layout="constrained")
     axes[0].plot(t, t**2, color="k", lw=2, label="$x^2$")
     for m in [m for m in (1, 2, 3) if f"yarotsky_f{m}" in a]:
-        axes[0].plot(t, a[f"yarotsky_f{m}"], lw=1, label=f"$f_{m}$ (gap × 10: dotted)")
-        axes[0].plot(t, 10 * (a[f"yarotsky_f{m}"] - t**2), ":", lw=1)
-    axes[0].set(xlabel="x", title="Yarotsky's $f_m$ (piecewise linear)")
-    axes[1].semilogy(df["m"], df["expected"], color="0.6", lw=4, label="$2^{-2m-2}$ (sympy)")
-    _panels(axes[1:], df, "m", [
-        ([("sup_error", "o", "exact sup error of the net")], "depth m", "sup error",
-         "the error falls 4× per layer"),
-        ([("pieces", "o-", "pieces (exact count)"), ("n_params", "s-", "parameters")],
-         "depth m", "", "pieces $2^m$ from $12m-2$ parameters")])
-    plots.legend(axes[0], "best", fontsize=8)
-    fig.tight_layout()
-    return Figure("yarotsky", "Yarotsky's width-3, depth-m ReLU approximation of x²: its sup "
-                  "error, computed exactly from its 2^m pieces, is 2^(−2m−2), so ε accuracy "
-                  "takes O(log 1/ε) layers.", fig)
+        line = axes[0].plot(t, a[f"yarotsky_f{m}"], lw=1, label=f"$f_{m}$")
+        axes[0].plot(t, 10 * (a[f"yarotsky_f{m}"] - t**2), ":", lw=1, color=line[0].get_color())
+    axes[0].set(xlabel="x", ylabel="$f_m(x)$", ylim=(-0.05, 1.5), yticks=(0, 0.5, 1),
+                title="Yarotsky's $f_m$;\ndotted: $10\\,(f_m - x^2)$")
+    axes[1].semilogy(df["m"], df["expected"], color="0.6", lw=4, label="$2^{-2m-2}$")
+    plots.log_curves(axes[1:], df, "m", [
+        ([("sup_error", "o", "net")], "depth m", "sup error on [0, 1]",
+         "the error falls\n4× per layer", "lower left", None),
+        ([("pieces", "o-", "pieces (exact)"), ("n_params", "s-", "parameters")],
+         "depth m", "count", "$2^m$ pieces from\n$12m-2$ parameters", "upper left",
+         30 * df[["pieces", "n_params"]].to_numpy().max())])
+    plots.legend(axes[0], "upper center", ncol=2, handlelength=1.2, columnspacing=0.8)
+    return Figure("yarotsky", "Yarotsky's width-3, depth-m ReLU approximation of $x^2$: its sup "
+                  "error, computed exactly from its $2^m$ pieces, is $2^{-2m-2}$, so "
+                  r"$\varepsilon$ accuracy takes $O(\log 1/\varepsilon)$ layers.", fig,
+                  claims=("yarotsky_square",))
 
 
 def figures(res, cfg: Config) -> list[Figure]:

@@ -56,13 +56,13 @@ from nntheory.study import Rows, Sweep
 
 TITLE = "Double descent: closed-form risk curves, random features and deep double descent"
 
-SUMMARY = """
+SUMMARY = r"""
 When the number of parameters p of a least-squares model approaches the number of training
 points n, the fitted model must pass through every point, and its test error blows up; past
 that interpolation threshold the minimum-norm interpolant gets smoother as p grows and the test
 error falls again — the "double descent" curve (Belkin, Hsu, Ma & Mandal 2019). For isotropic
 Gaussian features the risk of min-norm least squares is known in closed form on both sides of
-γ = p/n = 1 (Hastie, Montanari, Rosset & Tibshirani 2022), and optimally tuned ridge
+$\gamma=p/n=1$ (Hastie, Montanari, Rosset & Tibshirani 2022), and optimally tuned ridge
 regression has no peak at all (Nakkiran, Venkat, Kakade & Ma 2020).
 
 This study fits, in float64 and as one batched solve per sweep, min-norm and ridge least squares
@@ -77,21 +77,21 @@ labels (deep double descent, Nakkiran et al. 2019).
 EQUATIONS = (
     (r"$R(\gamma)=\frac{\sigma^2\gamma}{1-\gamma}\ (\gamma<1),\qquad "
      r"R(\gamma)=r^2\left(1-\frac{1}{\gamma}\right)+\frac{\sigma^2}{\gamma-1}\ (\gamma>1)$",
-     "Min-norm least squares, isotropic features, γ = p/n, r² = ‖β‖², risk ‖β̂ − β‖² without "
-     "the test noise (Hastie et al. 2022, Theorem 1)."),
+     r"Min-norm least squares, isotropic features, $\gamma=p/n$, $r^2=\|\beta\|^2$, risk "
+     r"$\|\hat\beta-\beta\|^2$ without the test noise (Hastie et al. 2022, Theorem 1)."),
     (r"$\mathbb{E}R=\frac{\sigma^2 p}{n-p-1}\ (p\leq n-2),\qquad "
      r"\mathbb{E}R=r^2\left(1-\frac{n}{p}\right)+\frac{\sigma^2 n}{p-n-1}\ (p\geq n+2)$",
      "The exact finite-sample expectation for Gaussian X (inverse-Wishart means); its limit "
-     "p/n → γ is the line above."),
+     r"$p/n\to\gamma$ is the line above."),
     (r"$R(\lambda)=r^2\lambda^2 m'(-\lambda)+\sigma^2\gamma\,[m(-\lambda)-\lambda m'(-\lambda)],"
      r"\qquad \lambda^*=\frac{\sigma^2\gamma}{r^2},\quad R(\lambda^*)=\sigma^2\gamma\,"
      r"m(-\lambda^*)$",
-     "Ridge, m the Marchenko–Pastur Stieltjes transform (Dobriban & Wager 2018, Theorem 2.1): "
-     "the optimum λ* = γ/SNR gives a risk with no peak."),
+     "Ridge, $m$ the Marchenko–Pastur Stieltjes transform (Dobriban & Wager 2018, Theorem 2.1): "
+     r"the optimum $\lambda^*=\gamma/\mathrm{SNR}$ gives a risk with no peak."),
     (r"$\phi_j(x)=\max(0,\,w_j^\top x),\quad w_j\sim\mathcal{N}(0,I_d/d),\qquad "
      r"\hat f(x)=\phi(x)^\top\Phi^{+}Y$",
      "Random ReLU features (Mei & Montanari 2019) fitted by min-norm least squares to one-hot "
-     "labels; the interpolation threshold is p = n."),
+     "labels; the interpolation threshold is $p=n$."),
 )
 
 REFERENCES = (
@@ -245,37 +245,37 @@ CLAIMS = (
     Claim(
         id="minnorm_closed_form",
         statement="Min-norm least squares: the mean risk over seeds matches the exact finite-n "
-        "expectation and the asymptotic formula at every SNR and |γ−1| >= "
+        r"expectation and the asymptotic formula at every SNR and $|\gamma-1|\geq$ "
         f"{Z_EXCLUSION}: largest |z| below {Z_BOUND:g}.",
         source="Hastie et al. 2022, Theorem 1; inverse-Wishart means (finite n); limit derived "
         "in nntheory.symbolic",
         measured="linear_minnorm_max_abs_z", op="<=", expected=Z_BOUND,
-        note="z = (mean − formula)/(sd/√seeds), two-sided; 84 correlated tests (14 γ × 3 SNRs "
-        "× 2 formulas), each ~t(15) with P(|t| > 4) ≈ 0.001. The two formulas differ by "
-        "<= 1.3 % there (n = 400). Known wrong versions (noise on one branch, γ ↔ 1/γ) give "
-        "|z| > 10.",
+        note=r"$z=(\mathrm{mean}-\mathrm{formula})/(\mathrm{sd}/\sqrt{\mathrm{seeds}})$, "
+        "two-sided; 84 correlated tests (14 γ × 3 SNRs × 2 formulas), each ~t(15) with P(|t| > 4) "
+        "≈ 0.001. The two formulas differ by <= 1.3 % there (n = 400). Known wrong versions (noise "
+        "on one branch, γ ↔ 1/γ) give |z| > 10.",
     ),
     Claim(
         id="ridge_formula",
-        statement="Optimal ridge (λ* = γ/SNR): the mean risk matches σ²γ·m(−λ*) at every γ "
-        f"and SNR, largest |z| below {Z_BOUND:g}.",
+        statement=r"Optimal ridge ($\lambda^*=\gamma/\mathrm{SNR}$): the mean risk matches "
+        rf"$\sigma^2\gamma\,m(-\lambda^*)$ at every γ and SNR, largest |z| below {Z_BOUND:g}.",
         source="Dobriban & Wager 2018, Theorem 2.1; Hastie et al. 2022, Sec. 5",
         measured="linear_ridge_max_abs_z", op="<=", expected=Z_BOUND,
         note="Two-sided, 57 tests (19 γ × 3 SNRs, γ = 1 included: ridge has light tails); "
         "Bonferroni <= 7 % false alarms per replicate, fewer since the SNRs share designs. "
-        "The O(1/n) finite-n bias is below one standard error.",
+        "The $O(1/n)$ finite-n bias is below one standard error.",
     ),
     Claim(
         id="linear_peak_at_threshold",
-        statement="The median min-norm risk, over the γ grid without p = n, peaks within 5 % "
-        f"of the threshold, at γ in [{PEAK_BAND[0]}, {PEAK_BAND[1]}], for every SNR (worst "
-        "reported).",
-        source="Hastie et al. 2022, Theorem 1 (R ∝ 1/|1 − γ|); Belkin et al. 2019, Fig. 1",
+        statement="The median min-norm risk, over the γ grid without p = n, peaks within 5 % of "
+        f"the threshold, at γ in [{PEAK_BAND[0]}, {PEAK_BAND[1]}], for every SNR (worst reported).",
+        source=r"Hastie et al. 2022, Theorem 1 ($R\propto1/|1-\gamma|$); Belkin et al. 2019, "
+        "Fig. 1",
         measured="linear_peak_gamma_worst", op="between", expected=PEAK_BAND,
-        note="|p − n| <= 1 (E R = ∞) is left out of the arg-max, so the peak is measured, not "
-        "built into the grid. Band fixed from the closed form: at ±2.5 % the finite-n "
-        "expectation (43–45) is 3× the large-γ plateau r²(1 − 1/γ) of SNR 16 (14.5) and 4.7× "
-        "its value at ±10 %; a flattened or displaced divergence fails.",
+        note=r"$|p-n|\leq1$ ($\mathbb{E}R=\infty$) is left out of the arg-max, so the peak is "
+        "measured, not built into the grid. Band fixed from the closed form: at ±2.5 % the "
+        r"finite-n expectation (43–45) is 3× the large-γ plateau $r^2(1-1/\gamma)$ of SNR 16 "
+        "(14.5) and 4.7× its value at ±10 %; a flattened or displaced divergence fails.",
     ),
     Claim(
         id="rf_peak_at_threshold",
@@ -284,9 +284,8 @@ CLAIMS = (
         "noisy labels (worst reported).",
         source="Belkin et al. 2019, Fig. 2 (peak at N = n); Mei & Montanari 2019, Fig. 1",
         measured="rf_peak_ratio_worst", op="between", expected=PEAK_BAND,
-        note="p = n left out; p/n grid: …, 0.8, 0.9, 0.95, [1], 1.05, 1.1, 1.2, …. Band as "
-        "for the linear model (the ridgeless random-features risk also diverges as "
-        "1/|1 − p/n|).",
+        note="p = n left out; p/n grid: …, 0.8, 0.9, 0.95, [1], 1.05, 1.1, 1.2, …. Band as for the "
+        "linear model (the ridgeless random-features risk also diverges as $1/|1-p/n|$).",
     ),
     Claim(
         id="ridge_removes_peak_linear",
@@ -295,9 +294,9 @@ CLAIMS = (
         source="Hastie et al. 2022, Sec. 5; Nakkiran et al. 2020, Theorem 1 and Fig. 1",
         measured="linear_ridge_interior_peak_ratio", op="<=", expected=1.0,
         tolerance=LINEAR_RIDGE_PEAK_TOL,
-        note="r² is fixed while p grows, so the optimal risk rises from 0 to r² (closed "
+        note="$r^2$ is fixed while p grows, so the optimal risk rises from 0 to $r^2$ (closed "
         "form); 'non-increasing in p' holds at fixed data (random features, next). 5 %: seed "
-        "noise on a curve flattening towards r². Min-norm, off p = n: 2.3–46 (SNR 16 to 1).",
+        "noise on a curve flattening towards $r^2$. Min-norm, off p = n: 2.3–46 (SNR 16 to 1).",
     ),
     Claim(
         id="ridge_removes_peak_rf",
@@ -305,7 +304,7 @@ CLAIMS = (
         "is non-increasing in p, clean and noisy labels: no step up beyond 5 %.",
         source="Nakkiran et al. 2020, Sec. 5; Simon et al. 2024, Sec. 4",
         measured="rf_ridge_max_step_up", op="<=", expected=0.0, tolerance=RIDGE_STEP_TOL,
-        note="max_i (e[i+1] − e[i])/e[i]. The theorems are about expected risk at the exact "
+        note=r"$\max_i(e_{i+1}-e_i)/e_i$. The theorems are about expected risk at the exact "
         "optimum; a 10-point λ grid, 4 seeds, 497 test digits leave a few % of noise.",
     ),
     Claim(
@@ -314,10 +313,10 @@ CLAIMS = (
         "end: per seed, on the same features, (peak − test MSE at the largest p) noisy over "
         "clean >= 1 (median over seeds).",
         source="Nakkiran et al. 2019, Sec. 5 (the peak grows with label noise); Hastie et al. "
-        "2022, Theorem 1 (the peak is the noise term σ²/|1 − γ|)",
+        r"2022, Theorem 1 (the peak is the noise term $\sigma^2/|1-\gamma|$)",
         measured="rf_noise_peak_height_ratio", op=">=", expected=1.0,
         note="Peak off p = n, as above; clean and noisy labels are fitted by one solve on the "
-        "same features, so the common 1/|1 − p/n| amplification cancels per seed. 1: the "
+        "same features, so the common $1/|1-p/n|$ amplification cancels per seed. 1: the "
         "source's claim is qualitative. Replaces a ratio of prominences read at p = n itself "
         "(infinite expectation: per-seed test MSE 20–1,900 within a replicate) and divided by "
         "the end values, which label noise also raises 3–4× (off p = n it is 1.09–1.68).",
@@ -329,9 +328,9 @@ CLAIMS = (
         "features on clean and noisy digits (smallest reported).",
         source="Nakkiran 2019 (arXiv:1912.07242), Fig. 1; Nakkiran et al. 2019, Sec. 6",
         measured="samplewise_min_rise", op=">=", expected=SAMPLEWISE_RISE,
-        note="Rise = max over n_i < n_j of err(n_j)/err(n_i) over |n − p| >= 2 (finite "
-        "expected risk); 10 % is several standard errors. Linear closed form on this grid: "
-        "8.1× (n = 40 → 105); optimal ridge on the same data does not rise.",
+        note=r"Rise = max over $n_i<n_j$ of $\mathrm{err}(n_j)/\mathrm{err}(n_i)$ over "
+        r"$|n-p|\geq2$ (finite expected risk); 10 % is several standard errors. Linear closed form "
+        "on this grid: 8.1× (n = 40 → 105); optimal ridge on the same data does not rise.",
     ),
     Claim(
         id="samplewise_ridge_monotone",
@@ -562,7 +561,7 @@ def _linear_figure(res, cfg: Config) -> Figure:
     lin, th = res.tables["linear"], _first(res, "linear_theory")
     snrs = sorted(lin["snr"].unique())
     colors = dict(zip(snrs, sns.color_palette("colorblind", len(snrs)), strict=True))
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(7.0, 3.0), sharey=True, layout="constrained")
     for ax, est, curve in ((axes[0], "min-norm", "ridgeless"),
                            (axes[1], "optimal ridge", "optimal_ridge")):
         for snr in snrs:
@@ -576,19 +575,21 @@ def _linear_figure(res, cfg: Config) -> Figure:
             ax.errorbar(agg.index, agg["mean"], yerr=agg["sem"], fmt="o", ms=3.5,
                         color=colors[snr], label=f"SNR {snr:g}")
         ax.axvline(1.0, color="0.6", lw=0.8, ls="--")
-        ax.set(xlabel="γ = p / n", title=est)
+        ax.set(xlabel="γ = p / n (features / samples)", title=est)
         plots.log_axis(ax)
         plots.log_axis(ax, axis="y")
     axes[0].set(ylim=(None, 50.0), ylabel="risk ‖β̂ − β‖²")
-    plots.legend(axes[0], "best", fontsize=8)
-    fig.tight_layout()
+    plots.legend(axes[0], "upper left")
     return Figure("linear_risk", "Linear regression with isotropic Gaussian features, n = "
                   f"{cfg.linear_n}: mean risk over {len(res.seeds)} replicates × "
                   f"{cfg.linear_seeds} seeds (points, ± one standard error) against the asymptotic "
                   "formula (solid; Hastie et al. 2022, Theorem 1) and the exact finite-n "
-                  "expectation (dotted). Left: min-norm least squares, diverging at γ = 1 (the "
-                  "point at γ = 1, p = n, is off the clipped axis). Right: optimally tuned "
-                  "ridge, λ* = γ/SNR, with its closed form σ²γ m(−λ*): no peak.", fig)
+                  r"expectation (dotted). Left: min-norm least squares, diverging at $\gamma=1$ "
+                  r"(the point at $\gamma=1$, $p=n$, is off the clipped axis). Right: optimally "
+                  r"tuned ridge, $\lambda^*=\gamma/\mathrm{SNR}$, with its closed form "
+                  r"$\sigma^2\gamma\,m(-\lambda^*)$: no peak.", fig,
+                  claims=("minnorm_closed_form", "ridge_formula", "linear_peak_at_threshold",
+                          "ridge_removes_peak_linear"))
 
 
 def _rf_figure(res, cfg: Config) -> Figure:
@@ -597,39 +598,38 @@ def _rf_figure(res, cfg: Config) -> Figure:
     oracle = (model.groupby(["labels", "p", "lam"])["test_mse"].median().groupby(
         ["labels", "p"]).min().reset_index())
     oracle["p_over_n"] = oracle["p"] / cfg.rf_n_train
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.0))
-    palette = dict(zip(dd.LABEL_SETS, np.array(sns.color_palette("colorblind"))[[0, 3]],
-                       strict=True))
+    fig, axes = plt.subplots(1, 3, figsize=(7.0, 2.8), layout="constrained")
+    palette = dict(zip(dd.LABEL_SETS, ("C0", "C3"), strict=True))  # colorblind blue, red
     for cond in dd.LABEL_SETS:
         g = mn[mn["labels"] == cond]
-        for ax, y, lab in ((axes[0], "test_mse", f"min-norm, {cond} labels"),
-                           (axes[1], "test_error", f"{cond} labels"),
-                           (axes[2], "norm", f"{cond} labels")):
-            sns.lineplot(data=g, x="p_over_n", y=y, marker="o", ms=4, ax=ax,
-                         color=palette[cond], label=lab, **plots.MEDIAN_BAND)
+        for ax, y in zip(axes, ("test_mse", "test_error", "norm"), strict=True):
+            sns.lineplot(data=g, x="p_over_n", y=y, marker="o", ms=3, ax=ax, legend=False,
+                         color=palette[cond], label=f"min-norm, {cond}", **plots.MEDIAN_BAND)
         o = oracle[oracle["labels"] == cond]
         axes[0].plot(o["p_over_n"], o["test_mse"], color=palette[cond], ls="--", lw=1.2,
                      label=f"oracle ridge, {cond}")
-    for ax, lab in zip(axes, ("test MSE (one-hot)", "test error (0-1)", "‖β̂‖"), strict=True):
+    for ax, lab in zip(axes, ("test MSE (one-hot)", "test error (fraction wrong)", "norm ‖β̂‖"),
+                       strict=True):
         ax.axvline(1.0, color="0.6", lw=0.8, ls="--")
-        ax.set(xlabel="p / n", ylabel=lab)
+        ax.set(xlabel="p / n (features / samples)", ylabel=lab)
         plots.log_axis(ax)
     plots.log_axis(axes[0], axis="y")
     plots.log_axis(axes[2], axis="y")
-    plots.legend(axes[0], "best", fontsize=7)
-    fig.tight_layout()
+    plots.legend_below(fig, ncol=4)
     return Figure("rf_modelwise", f"Random ReLU features on sklearn digits, n = {cfg.rf_n_train} "
                   f"training images, {cfg.rf_n_test} test images, {len(res.seeds)} replicates × "
                   f"{cfg.rf_seeds} seeds (median, band = min–max), {cfg.label_noise:.0%} label "
                   "noise or none. Left: test MSE of min-norm least squares (solid) peaks at p = "
                   "n; oracle-tuned ridge (dashed) has no peak. Middle: 0-1 test error. Right: "
-                  "norm of the min-norm solution, which diverges at p = n.", fig)
+                  "norm of the min-norm solution, which diverges at p = n.", fig,
+                  claims=("rf_peak_at_threshold", "ridge_removes_peak_rf",
+                          "label_noise_raises_peak"))
 
 
 def _samplewise_figure(res, cfg: Config) -> Figure:
     sw, th = res.tables["samplewise"], _first(res, "samplewise_theory")
     rf = res.tables["rf_samplewise"]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.0))
+    fig, axes = plt.subplots(1, 2, figsize=(7.0, 3.0), layout="constrained")
     for ax in axes:
         plots.log_axis(ax)
         plots.log_axis(ax, axis="y")
@@ -637,50 +637,49 @@ def _samplewise_figure(res, cfg: Config) -> Figure:
     colors = sns.color_palette("colorblind")
     for (est, curve), c in zip((("min-norm", "finite_n"), ("optimal ridge", "optimal_ridge")),
                                colors, strict=False):
-        g = sw[sw["estimator"] == est].groupby("n")["risk"]
-        ax.plot(g.median().index, g.median(), "o", ms=4, color=c, label=f"{est} (median)")
+        plots.band(ax, sw[sw["estimator"] == est], "n", "risk", color=c, ls="none", ms=3.5,
+                   label=est)
         t = th[np.isfinite(th[curve])]
         for side in ((t["n"] < cfg.samplewise_p), (t["n"] > cfg.samplewise_p)):
             ax.plot(t["n"][side], t[curve][side], color=c, lw=1.2)
     ax.axvline(cfg.samplewise_p, color="0.6", lw=0.8, ls="--")
     ax.set(xlabel="training samples n", ylabel="risk ‖β̂ − β‖²",
            title=f"linear, p = {cfg.samplewise_p}, SNR {cfg.samplewise_snr:g}", ylim=(None, 100))
-    plots.legend(ax, "best", fontsize=8)
+    plots.legend(ax, "upper left")
     sns.lineplot(data=rf, x="n", y="test_mse", hue="labels", marker="o", ms=4, ax=axes[1],
                  **plots.MEDIAN_BAND)
     axes[1].axvline(cfg.rf_samplewise_p, color="0.6", lw=0.8, ls="--")
-    axes[1].set(xlabel="training samples n", ylabel="test MSE",
-                title=f"random ReLU features on digits, p = {cfg.rf_samplewise_p}")
-    fig.tight_layout()
+    axes[1].set(xlabel="training samples n", ylabel="test MSE (one-hot)",
+                title=f"random ReLU features, digits, p = {cfg.rf_samplewise_p}")
     return Figure("samplewise", "Sample-wise non-monotonicity: at a fixed number of parameters, "
                   "adding training data raises the test error as n approaches p (dashed line). "
                   "Left: linear model, median over replicates and seeds against the exact "
                   "finite-n expectation (min-norm) and the optimal-ridge closed form, which is "
                   "monotone (Nakkiran et al. 2020, Theorem 1). Right: min-norm random-features "
-                  "regression on digits, clean and noisy labels.", fig)
+                  "regression on digits, clean and noisy labels.", fig,
+                  claims=("samplewise_nonmonotone", "samplewise_ridge_monotone"))
 
 
 def _mlp_figure(res, cfg: Config) -> Figure:
     final, curves = res.tables["mlp"], res.tables["mlp_curves"]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.0))
-    long = final.melt(id_vars=["replicate", "width", "seed"], value_vars=["train_error",
-                      "test_error"], var_name="split", value_name="error")
-    sns.lineplot(data=long, x="width", y="error", hue="split", marker="o", ax=axes[0],
+    fig, axes = plt.subplots(1, 2, figsize=(7.0, 3.0), layout="constrained")
+    long = final.rename(columns=dict(train_error="train", test_error="test")).melt(
+        id_vars=["replicate", "width", "seed"], value_vars=["train", "test"], var_name="split")
+    sns.lineplot(data=long, x="width", y="value", hue="split", marker="o", ax=axes[0],
                  **plots.MEDIAN_BAND)
     interp = res.metrics["mlp_interpolation_width"]
     for w in interp[np.isfinite(interp)].unique():
         axes[0].axvline(w, color="0.6", lw=0.8, ls="--")
-    axes[0].set(xlabel="hidden width h", ylabel="0-1 error",
+    axes[0].set(xlabel="hidden width h", ylabel="error (fraction wrong)",
                 title=f"after {cfg.mlp_steps} Adam steps")
     plots.log_axis(axes[0], cfg.mlp_widths)
     shown = sorted({cfg.mlp_widths[0], cfg.mlp_widths[len(cfg.mlp_widths) // 2],
                     cfg.mlp_widths[-1]})
     sns.lineplot(data=curves[curves["width"].isin(shown)], x="step", y="test_error",
-                 hue="width", estimator="median", errorbar=None,
-                 palette=sns.color_palette("rocket_r", len(shown)), ax=axes[1])
-    axes[1].set(xlabel="Adam step (full batch)", ylabel="test error (0-1)",
+                 hue="width", palette=sns.color_palette("rocket_r", len(shown)), ax=axes[1],
+                 **plots.MEDIAN_BAND)
+    axes[1].set(xlabel="Adam step (full batch)", ylabel="test error (fraction wrong)",
                 title="epoch-wise test error")
-    fig.tight_layout()
     arch = "64 → " + " → ".join(["h"] * MLP_DEPTH) + " → 10"
     return Figure("mlp_width", f"Deep double descent (Nakkiran et al. 2019), reduced: MLPs {arch} "
                   f"trained on {cfg.mlp_n_train} digits with {cfg.label_noise:.0%} label noise "
@@ -688,7 +687,8 @@ def _mlp_figure(res, cfg: Config) -> Figure:
                   "min–max). Left: final train and test error against width; dashed: the "
                   f"interpolation widths of the replicates (median train error <= "
                   f"{MLP_INTERP_TOL:.0%}). Right: test error during training (median) for a "
-                  "narrow, a middle and the widest net.", fig)
+                  "narrow, a middle and the widest net.", fig,
+                  claims=("deep_double_descent", "deep_peak_at_interpolation"))
 
 
 def figures(res, cfg: Config) -> list[Figure]:

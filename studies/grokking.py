@@ -30,13 +30,13 @@ from nntheory.study import Rows, Sweep
 
 TITLE = "Grokking: delayed generalisation on modular arithmetic"
 
-SUMMARY = """
-A network trained on part of the table a + b mod p fits its training pairs within a few dozen
-steps while at chance on the held-out pairs; trained on, with weight decay, it later
+SUMMARY = r"""
+A network trained on part of the table $a+b\ \mathrm{mod}\ p$ fits its training pairs within a few
+dozen steps while at chance on the held-out pairs; trained on, with weight decay, it later
 generalises almost perfectly: grokking (Power et al. 2022). Nanda et al. (2023) found Fourier
-circuits and progress measures that move long before test accuracy does; Liu, Michaud &
-Tegmark (2023) tied the delay to the weight norm falling from a large initialisation; Gromov
-(2023) showed a 2-layer x² MLP grokking under plain gradient descent without regularisation.
+circuits and progress measures that move long before test accuracy does; Liu, Michaud & Tegmark
+(2023) tied the delay to the weight norm falling from a large initialisation; Gromov (2023) showed
+a 2-layer $x^2$ MLP grokking under plain gradient descent without regularisation.
 
 This study trains Gromov's MLP with full-batch AdamW, sweeps weight decay and five training
 fractions, follows the units' Fourier structure, the weight norm and the restricted/excluded
@@ -49,20 +49,20 @@ EQUATIONS = (
      r"\mathcal{D}=\{(a,b,\,a+b\ \mathrm{mod}\ p)\},\qquad"
      r"\theta_{t+1}=\theta_t-\eta\left(\hat m_t/\sqrt{\hat v_t}+\lambda\,\theta_t\right)$",
      "Gromov's 2-layer MLP on one-hot tokens, trained full-batch with AdamW (decoupled weight "
-     "decay λ) on a random fraction of the table."),
-    (r"$t_{\mathrm{train}}=\min\{t:\mathrm{acc}_{\mathrm{train}}(t)\geq 0.99\},\quad"
-     r"t_{\mathrm{test}}=\min\{t:\mathrm{acc}_{\mathrm{test}}(t)\geq 0.99\},\quad"
-     r"\mathrm{delay}=t_{\mathrm{test}}/t_{\mathrm{train}}$",
+     r"decay $\lambda$) on a random fraction of the table."),
+    (r"$t_\mathrm{train}=\min\{t:\mathrm{acc}_{\mathrm{train}}(t)\geq 0.99\},\quad"
+     r"t_\mathrm{test}=\min\{t:\mathrm{acc}_{\mathrm{test}}(t)\geq 0.99\},\quad"
+     r"\mathrm{delay}=t_\mathrm{test}/t_\mathrm{train}$",
      "Grokking is a delay ratio far above 1 (Power et al. 2022, Fig. 1)."),
     (r"$e_{n,k}=\sum_{r:\,\mathrm{freq}(r)=k}\left(\langle B_r,U_{:,n}\rangle^2+"
      r"\langle B_r,V_{:,n}\rangle^2\right),\qquad"
      r"c=\frac{\sum_n \max_{k\geq1} e_{n,k}}{\sum_{n,k} e_{n,k}}$",
-     "Fourier concentration of the hidden units (B: the real Fourier basis of Z_p); Gromov's "
-     "solution U[a, n] ∝ cos(2πσₙa/p + φₙ) has c = 1 (Nanda et al. 2023, §4.2)."),
+     r"Fourier concentration of hidden units ($B$: real Fourier basis of $\mathbb{Z}_p$); Gromov's "
+     r"units $U_{a,n}\propto\cos(2\pi\sigma_n a/p+\phi_n)$ has $c=1$ (Nanda et al. 2023, §4.2)."),
     (r"$L_{\mathrm{restr}}=\bar L+\sum_{k\in K}\Pi_k L,\qquad"
      r"L_{\mathrm{excl}}=L-\sum_{k\in K}\Pi_k L,\qquad"
      r"\Pi_k:\ \mathrm{projection\ on}\ \cos(w_k(a+b)),\ \sin(w_k(a+b))$",
-     "Restricted and excluded logits (Nanda et al. 2023, §5.1), K the key frequencies; their "
+     "Restricted and excluded logits (Nanda et al. 2023, §5.1), $K$ the key frequencies; their "
      "cross-entropies on all pairs (restricted) and on the training pairs (excluded)."),
 )
 
@@ -205,7 +205,7 @@ CLAIMS = (
         id="delayed_generalisation",
         statement=f"Test accuracy reaches 99 % at least {DELAY:g}× later than train accuracy "
         f"does, for at least {DELAY_SEED_FRACTION:.0%} of the seeds (with 2 seeds: both).",
-        source="Power et al. 2022, Fig. 1 (left): ~10³ steps to fit, ~10⁵ to generalise; "
+        source="Power et al. 2022, Fig. 1 (left): ~$10^3$ steps to fit, ~$10^5$ to generalise; "
         "Nanda et al. 2023, §5.2: memorisation ends at 1.4k epochs, test loss falls at ~10k",
         measured="main_fraction_delayed", op=">=", expected=DELAY_SEED_FRACTION,
         note="5× lies below both sources' delays (~100× and ~7×); fixed before any replicate. "
@@ -213,9 +213,9 @@ CLAIMS = (
     ),
     Claim(
         id="no_weight_decay_no_grokking",
-        statement="Without weight decay no net reaches 99 % test accuracy within "
-        f"{SLOWDOWN:g}× the median steps the same nets (splits, initialisations) needed with "
-        "λ = 1: min over λ = 0 nets of t_test (the budget where never reached) / that median.",
+        statement=f"Without weight decay no net reaches 99 % test accuracy within {SLOWDOWN:g}× "
+        r"the median steps of the same nets (splits, initialisations) with $\lambda=1$: min over "
+        r"$\lambda=0$ nets of $t_\mathrm{test}$ (the budget if never reached) / that median.",
         source="Power et al. 2022, Fig. 2 (weight decay speeds generalisation the most); "
         "Nanda et al. 2023, §5.2 (weight decay drives the cleanup phase)", measured="wd0_slowdown",
         op=">=", expected=SLOWDOWN,
@@ -249,10 +249,10 @@ CLAIMS = (
         "lies in each hidden unit's own strongest Fourier frequency (median over seeds).",
         source="Gromov 2023 (each unit one cosine: concentration 1); Nanda et al. 2023, "
         "§4.1–4.2", measured="main_unit_concentration_final", op=">=", expected=CONCENTRATED,
-        note="Random units: ~0.12 (main_unit_concentration_init). Nanda et al.'s 5 key "
-        "frequencies are global, for the transformer; the MLP spreads its units over all "
-        "⌊p/2⌋ frequencies (main_embedding_topk_final stays near random): only the per-unit "
-        "form carries over.",
+        note="Random units: ~0.12 (main_unit_concentration_init). Nanda et al.'s 5 key frequencies "
+        r"are global, for the transformer; the MLP spreads its units over all $\lfloor p/2\rfloor$ "
+        "frequencies (main_embedding_topk_final stays near random): only the per-unit form carries "
+        "over.",
     ),
     Claim(
         id="concentration_leads",
@@ -263,22 +263,22 @@ CLAIMS = (
     ),
     Claim(
         id="weight_norm_falls", profiles=("quick", "full"),  # test's tiny arm never fits
-        statement=f"From a large initialisation (α = {LARGE_INIT:g}) under squared error and "
-        "AdamW the weight norm falls between fitting and generalising: ‖θ(t_test)‖ / "
-        "‖θ(t_train)‖ ≤ 1 (median over the arm's nets).",
+        statement=f"From a large initialisation (α = {LARGE_INIT:g}) under squared error and AdamW "
+        "the weight norm falls from fitting to generalising: "
+        r"$\|\theta(t_\mathrm{test})\|/\|\theta(t_\mathrm{train})\|\leq1$ (median over the arm).",
         source="Liu, Michaud & Tegmark 2023, Fig. 1 (LU mechanism) and Fig. 3 (MNIST MLP, "
         "α = 8, squared error, AdamW)", measured="large_init_weight_norm_ratio", op="<=",
-        expected=1.0,
-        note="The sign, no tolerance. Their modular-addition runs (Figs. 6 and 8) are a "
-        "representation toy model and a transformer at fixed norm, so their MLP recipe is "
-        "carried over (α = 8, squared error on one-hot targets, AdamW β = 0.9, 0.999); width, "
-        "p, rate and decay are not theirs (Config: chosen after 2-net trials).",
+        expected=1.0, note="The sign, no tolerance. Their modular-addition runs (Figs. 6 and 8) "
+        "are a representation toy model and a transformer at fixed norm, so their MLP recipe is "
+        "carried over (α = 8, squared error on one-hot targets, AdamW β = 0.9, 0.999); width, p, "
+        "rate and decay are not theirs (Config: chosen after 2-net trials).",
     ),
     Claim(
         id="weight_norm_rises_small_init",
-        statement="From the standard initialisation under this study's AdamW (lr 1e-2, "
-        "λ = 1, cross-entropy) the weight norm rises between fitting and generalising: "
-        f"‖θ(t_test)‖ / ‖θ(t_train)‖ in [{SMALL_INIT_RISE[0]:g}, {SMALL_INIT_RISE[1]:g}].",
+        statement="From the standard initialisation under this study's AdamW (lr 1e-2, λ = 1, "
+        "cross-entropy) the weight norm rises from fitting to generalising: "
+        r"$\|\theta(t_\mathrm{test})\|/\|\theta(t_\mathrm{train})\|$ in "
+        f"[{SMALL_INIT_RISE[0]:g}, {SMALL_INIT_RISE[1]:g}].",
         source="This study (a finding, not a published result): the project's measurements, "
         "1.2–1.3× for α = 1…10", measured="main_weight_norm_ratio", op="between",
         expected=SMALL_INIT_RISE,
@@ -288,7 +288,7 @@ CLAIMS = (
     ),
     Claim(
         id="quadratic_groks_without_regularisation",
-        statement="Gromov's network (x², his parameterisation) trained by full-batch gradient "
+        statement="Gromov's network ($x^2$, his parameterisation) trained by full-batch gradient "
         "descent on the squared error without any regularisation fits its training pairs "
         f"while test accuracy is ≤ {AFTER_FIT:.0%}, and later reaches 99 %, for every net.",
         source="Gromov 2023, abstract, (i): grokking under vanilla gradient descent with the "
@@ -302,12 +302,12 @@ CLAIMS = (
     # the 2-core CPU; no reduced p keeps "5 of 56 frequencies"): judged at full only.
     Claim(
         id="tf_embedding_sparse", profiles=("full",),
-        statement=f"After training, the transformer's embedding W_E holds more than "
+        statement=f"After training, the transformer's embedding $W_E$ holds more than "
         f"{SPARSE:.0%} of its energy in its {TOP_K} strongest of 56 Fourier frequencies.",
         source="Nanda et al. 2023, §4.1, Fig. 3 (W_E sparse in the Fourier basis: 5 key "
         "frequencies)", measured="tf_embedding_topk_final", op=">=", expected=SPARSE,
-        note="Median over nets. Random W_E: ~2·5/113 ≈ 0.09 (tf_embedding_topk_init); 'nearly "
-        "all' as a number: a majority.",
+        note=r"Median over nets. Random $W_E$: ~$2\cdot5/113\approx0.09$ "
+        "(tf_embedding_topk_init); 'nearly all' as a number: a majority.",
     ),
     Claim(
         id="tf_restricted_loss_leads", profiles=("full",),
@@ -319,17 +319,18 @@ CLAIMS = (
     Claim(
         id="tf_excluded_loss_rises", profiles=("full",),
         statement=f"The excluded loss rises at least {RISE:g}× from the end of memorisation "
-        "(t_train) to the test loss's half-fall (median over nets).",
+        r"($t_\mathrm{train}$) to the test loss's half-fall (median over nets).",
         source="Nanda et al. 2023, §5.2 (excluded loss rises during circuit formation)",
         measured="tf_excluded_rise", op=">=", expected=RISE, note="2×: a rise, not a drift on "
         "a log axis; fixed before any full run.",
     ),
     Claim(
         id="tf_norm_falls_in_cleanup", profiles=("full",),
-        statement="The weight norm falls from memorisation to generalisation: ‖θ(t_test)‖ / "
-        "‖θ(t_train)‖ ≤ 1 (median over nets).", measured="tf_weight_norm_ratio", op="<=",
-        expected=1.0, source="Nanda et al. 2023, §5.2 (weight decay shrinks the weights "
-        "through circuit formation and cleanup)", note="The sign, no tolerance.",
+        statement=r"The weight norm falls from memorisation to generalisation: "
+        r"$\|\theta(t_\mathrm{test})\|/\|\theta(t_\mathrm{train})\|\leq1$ (median over nets).",
+        measured="tf_weight_norm_ratio", op="<=", expected=1.0, note="The sign, no tolerance.",
+        source="Nanda et al. 2023, §5.2 (weight decay shrinks the weights through circuit "
+        "formation and cleanup)",
     ),
 )
 
@@ -490,31 +491,29 @@ def _splits(ax, c: pd.DataFrame, g: pd.DataFrame, kind: str = "accuracy", title:
                  ax=ax, palette=["tab:blue", "tab:red"])
     _marks(ax, g)
     plots.log_axis(ax)
-    ax.set_title(title, fontsize=9)
+    ax.set(title=title, xlabel="training step")
 
 
 def _losses(ax, c: pd.DataFrame):
     """Train, test, restricted and excluded loss: median over nets, band = min–max."""
-    sns.lineplot(data=_long(c, ["train_loss", "test_loss", "restricted_loss", "excluded_loss"],
-                            "loss", "cross-entropy"), x="step", y="cross-entropy", hue="loss",
-                 ax=ax, **plots.MEDIAN_BAND)
-    plots.log_axis(ax, axis="y")
+    long = _long(c, ["train_loss", "test_loss", "restricted_loss", "excluded_loss"], "loss", "y")
+    sns.lineplot(data=long.assign(loss=long["loss"].str.replace("_", " ")), x="step", y="y",
+                 hue="loss", palette=["tab:blue", "tab:red", "tab:green", "tab:purple"], ax=ax,
+                 **plots.MEDIAN_BAND)
+    ax.set(xlabel="training step", ylabel="cross-entropy loss", yscale="log")
 
 
 def _phenomenon_figure(res, cfg: Config) -> Figure:
     c, g = res.tables["curves"], res.tables["grok"]
     c, g = c[c["arm"] == "main"], g[g["kind"] == "main"]
-    fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.0))
+    fig, axes = plt.subplots(1, 2, figsize=(7.0, 3.0), layout="constrained")
     _splits(axes[0], c, g)
     axes[0].axhline(1 / cfg.p, color="0.6", lw=0.8, label=f"chance 1/p = {1 / cfg.p:.3f}")
     _splits(axes[1], c, g, "loss")
     plots.log_axis(axes[1], axis="y")
-    for ax in axes:
-        plots.legend(ax, "best", fontsize=7)
+    plots.legend_below(fig)
     fig.suptitle(f"Modular addition, p = {cfg.p}, {cfg.train_fraction:.0%} of the table, "
-                 f"{cfg.activation} MLP width {cfg.width}, AdamW λ = {cfg.weight_decay:g}",
-                 fontsize=10)
-    fig.tight_layout()
+                 f"{cfg.activation} MLP width {cfg.width}, AdamW λ = {cfg.weight_decay:g}")
     fit = g["test_accuracy_at_fit"]
     return Figure(
         "phenomenon",
@@ -524,7 +523,7 @@ def _phenomenon_figure(res, cfg: Config) -> Figure:
         f"{THRESHOLD:.0%}: {gk.describe_steps(g['t_train'])}; to test accuracy ≥ {THRESHOLD:.0%}: "
         f"{gk.describe_steps(g['t_test'])} (budget {cfg.steps}); test accuracy at the fit step: "
         f"median {fit.median():.1%}, at most {fit.max():.1%}. Vertical lines: medians.",
-        fig,
+        fig, claims=("fits_before_generalising", "delayed_generalisation", "weight_decay_groks"),
     )
 
 
@@ -533,99 +532,101 @@ def _drivers_figure(res, cfg: Config) -> Figure:
     base = lambda t: t[(t["recipe"] == "adamw") & (t["activation"] == cfg.activation)
                       & (t["op"] == "+")]
     c, mlp = base(c[c["step"] > 0]), base(g)
-    fig, axes = plt.subplots(1, 3, figsize=(13.0, 3.9))
-    for ax, df, hue, pal in ((axes[0], c[c["train_fraction"] == cfg.train_fraction],
-                              "weight_decay", "viridis"),
-                             (axes[1], c[c["weight_decay"] == cfg.weight_decay],
-                              "train_fraction", "crest")):
+    fig, axes = plt.subplots(1, 3, figsize=(7.0, 2.8), layout="constrained")
+    for ax, df, hue, pal, name in ((axes[0], c[c["train_fraction"] == cfg.train_fraction],
+                                    "weight_decay", "viridis", "weight decay λ"),
+                                   (axes[1], c[c["weight_decay"] == cfg.weight_decay],
+                                    "train_fraction", "crest", "training fraction")):
         sns.lineplot(data=df, x="step", y="test_accuracy", hue=hue, palette=pal, ax=ax,
                      **plots.MEDIAN_BAND)
         plots.log_axis(ax)
-        ax.set_title(f"test accuracy, by {hue.replace('_', ' ')}", fontsize=9)
+        ax.set(title=f"by {name}", xlabel="training step", ylabel="test accuracy")
+        plots.legend(ax, "upper left", title=name.split()[-1], handlelength=1)
     ax, fr = axes[2], mlp[mlp["weight_decay"] == cfg.weight_decay]
     t = gk.censored(fr["t_test"])
     ax.scatter(fr["train_fraction"], np.minimum(t, cfg.steps), s=24, alpha=0.7,
                c=np.where(np.isinf(t), "tab:red", "tab:blue"),
-               label=f"net (red: not within {cfg.steps} steps, drawn at the budget)")
+               label="net")
     med = fr.groupby("train_fraction")["t_test"].apply(gk.censored_median)
     ax.plot(med.index, med.clip(upper=cfg.steps).to_numpy(), "k-o", ms=4, label="median")
-    plots.log_axis(ax, axis="y")
-    ax.set(xlabel="training fraction", ylabel="steps to grok")
-    plots.legend(ax, "best", fontsize=7)
-    fig.tight_layout()
+    plots.log_axis(ax, [a * 10**e for e in range(6) for a in (1, 2, 5)], axis="y")
+    ax.set(xlabel="training fraction", ylabel="steps",
+           title="steps to test accuracy\n≥ 99 % (red: never)")
+    plots.legend(ax, "lower left")
     m = res.metrics.median(numeric_only=True)
     return Figure(
         "drivers",
         "What drives grokking (median over nets, band = min–max; numbers: medians over "
-        f"replicates). Left: weight decay λ = {', '.join(f'{w:g}' for w in cfg.decays)}; "
-        f"without it no net groks within {m['wd0_slowdown']:.2f}× the λ = {cfg.weight_decay:g} "
-        f"median and the final weight norm is {m['wd0_final_norm_over_main']:.2f}× larger. "
-        "Middle and right: the training fraction (nested splits of one permutation per net); "
-        "median steps to grok per fraction: "
-        f"{', '.join(f'{f:g}: {gk.describe_steps(v)}' for f, v in med.items())}; concordance "
-        f"of steps with fraction {m['fraction_concordance']:.2f} (a net that never groks is "
-        "slower than any that does).",
-        fig,
+        f"replicates). Left: weight decay λ = {', '.join(f'{w:g}' for w in cfg.decays)}; without "
+        f"it no net groks within {m['wd0_slowdown']:.2f}× the λ = {cfg.weight_decay:g} median and "
+        f"the final weight norm is {m['wd0_final_norm_over_main']:.2f}× larger. Middle and right: "
+        "the training fraction (nested splits of one permutation per net); median steps to grok "
+        f"per fraction: {', '.join(f'{f:g}: {gk.describe_steps(v)}' for f, v in med.items())}; "
+        f"concordance of steps with fraction {m['fraction_concordance']:.2f} (a net that never "
+        "groks is slower than any that does).",
+        fig, claims=("no_weight_decay_no_grokking", "less_data_groks_later"),
     )
 
 
 def _recipes_figure(res, cfg: Config) -> Figure:
     """Gromov's and Liu et al.'s recipes; the weight norms of Liu et al.'s and the main run."""
     c, g = res.tables["curves"], res.tables["grok"]
-    fig, axes = plt.subplots(1, 3, figsize=(13.0, 3.9))
+    fig, axes = plt.subplots(1, 3, figsize=(7.0, 3.2), layout="constrained")
     _splits(axes[0], c[c["arm"] == "gromov"], g[g["arm"] == "gromov"],
-            title=f"Gromov: {QUADRATIC}, gradient descent, squared error, λ = 0")
+            title=f"Gromov: {QUADRATIC}, gradient\ndescent, squared error, λ = 0")
     _splits(axes[1], c[c["arm"] == "large_init"], g[g["arm"] == "large_init"],
-            title=f"Liu et al.: α = {LARGE_INIT:g}, squared error, AdamW")
-    for arm, color in (("main", "tab:purple"), ("large_init", "tab:green")):
+            title=f"Liu et al.: α = {LARGE_INIT:g},\nsquared error, AdamW")
+    for arm, color, name in (("main", "tab:purple", "main run"),
+                             ("large_init", "tab:green", f"α = {LARGE_INIT:g}")):
         sns.lineplot(data=_nets(c[(c["arm"] == arm) & (c["step"] > 0)]), x="step",
                      y="weight_norm", units="net", estimator=None, lw=0.8, ax=axes[2],
                      color=color)
         for t, at, mark, what in (("t_train", "fit", "o", "fit"), ("t_test", "grok", "*", "grok")):
             a = g[g["arm"] == arm]
             axes[2].scatter(a[t], a[f"weight_norm_at_{at}"], marker=mark, s=40, color=color,
-                            zorder=3, label=f"{arm}: {what}")
+                            zorder=3, label=f"{name}: {what}")
     plots.log_axis(axes[2])
-    plots.log_axis(axes[2], axis="y")
-    axes[2].set_title("weight norm ‖θ‖₂ (one line per net)", fontsize=9)
-    for ax in axes:
-        plots.legend(ax, "best", fontsize=6.5)
-    fig.tight_layout()
+    plots.log_axis(axes[2], [a * 10**e for e in range(4) for a in (1, 2, 5)], axis="y")
+    axes[2].set(title="weight norm\n(one line per net)", xlabel="training step",
+                ylabel="weight norm ‖θ‖₂")
+    plots.legend_below(fig, ncol=4)
     m = res.metrics.median(numeric_only=True)
     return Figure(
         "recipes",
-        "Other papers' recipes (numbers are medians over replicates). Left: Gromov's network "
-        f"(p = {cfg.p}, same splits as the main run, rate {cfg.gromov_learning_rate:g}) fits "
-        "and later generalises without any regularisation; t_test / t_train = "
+        "Other papers' recipes (numbers are medians over replicates). Left: Gromov's network (p = "
+        f"{cfg.p}, same splits as the main run, rate {cfg.gromov_learning_rate:g}) fits and later "
+        r"generalises without any regularisation; $t_\mathrm{test}/t_\mathrm{train}=$ "
         f"{m['gromov_delay_ratio']:.2f}. Middle: Liu et al.'s large initialisation (p = "
         f"{cfg.li_p}, {cfg.li_fraction:.0%} of the table, width {cfg.li_width}, lr "
         f"{cfg.li_learning_rate:g}, λ = {cfg.li_weight_decay:g}). Right: its weight norm from "
         f"fitting (circles) to grokking (stars), ratio {m['large_init_weight_norm_ratio']:.2f}; "
         f"the main run's ratio {m['main_weight_norm_ratio']:.2f}.",
-        fig,
+        fig, claims=("quadratic_groks_without_regularisation", "weight_norm_falls",
+                           "weight_norm_rises_small_init"),
     )
 
 
 def _progress_figure(res, cfg: Config) -> Figure:
     c, g = res.tables["curves"], res.tables["grok"]
     c, main = c[(c["arm"] == "main") & (c["step"] > 0)], g[g["kind"] == "main"]
-    fig, axes = plt.subplots(1, 3, figsize=(13.0, 3.9))
+    fig, axes = plt.subplots(1, 3, figsize=(7.0, 3.2), layout="constrained")
     long = _long(c, ["unit_concentration", "embedding_topk", "test_accuracy"], "measure",
                  "value")
     long["measure"] = long["measure"].map({"unit_concentration": "unit concentration c",
                                            "embedding_topk": f"embedding top-{TOP_K} fraction",
                                            "test_accuracy": "test accuracy"})
-    sns.lineplot(data=long, x="step", y="value", hue="measure", ax=axes[0], **plots.MEDIAN_BAND)
+    sns.lineplot(data=long, x="step", y="value", hue="measure", ax=axes[0],
+                 palette=["tab:cyan", "tab:brown", "tab:red"], **plots.MEDIAN_BAND)
+    axes[0].set(xlabel="training step", ylabel="fraction")
     _losses(axes[1], c)
-    for ax, where in ((axes[0], "center left"), (axes[1], "lower left")):
+    for ax in axes[:2]:
         plots.log_axis(ax)
         _marks(ax, main, half=True)
-        plots.legend(ax, where, fontsize=6.5)
+    plots.legend_below(fig, ncol=4)
     e = res.arrays["main_unit_energy"][0]  # first replicate, seed 0: (width, n_freq)
-    sns.heatmap(gk.unit_shares(e).T, ax=axes[2], cmap="mako_r", cbar_kws=dict(label="share"),
-                xticklabels=False, yticklabels=5)
-    axes[2].set(xlabel="hidden unit (sorted by its strongest frequency)", ylabel="frequency k")
-    fig.tight_layout()
+    sns.heatmap(gk.unit_shares(e).T, ax=axes[2], cmap="mako_r", xticklabels=False,
+                yticklabels=5, cbar_kws=dict(label="share of the unit's energy"))
+    axes[2].set(xlabel="hidden unit (sorted)", ylabel="frequency k")
     m = res.metrics.median(numeric_only=True)
     return Figure(
         "progress",
@@ -639,19 +640,20 @@ def _progress_figure(res, cfg: Config) -> Figure:
         "but together they use them all. Middle: the restricted loss (the part of the logits "
         "that depends on a + b only, on all pairs) and the excluded loss (the rest, on the "
         "training pairs). Vertical lines: median fit, test-50 % and grokking steps.",
-        fig,
+        fig, claims=("units_single_frequency", "concentration_leads"),
     )
 
 
 def _operations_figure(res, cfg: Config) -> Figure:
     c, g = res.tables["curves"], res.tables["grok"]
     c, g = c[c["kind"].isin(["main", "op"]) & (c["step"] > 0)], g[g["kind"].isin(["main", "op"])]
-    fig, ax = plt.subplots(figsize=(8.5, 4.0))
+    fig, ax = plt.subplots(figsize=(6.5, 3.0), layout="constrained")
     long = _long(c, ["train_accuracy", "test_accuracy"], "split", "accuracy", ids=("step", "op"))
     sns.lineplot(data=long, x="step", y="accuracy", hue="op", style="split", ax=ax,
                  **plots.MEDIAN_BAND)
     plots.log_axis(ax)
-    fig.tight_layout()
+    ax.set(xlabel="training step", ylabel="accuracy (median over nets)")
+    plots.legend(ax)
     med = ", ".join(f"{a}: {gk.describe_steps(t)}" for a, t in g.groupby("op")["t_test"])
     return Figure("operations", "The operation sweep (same nets and optimiser): median train "
                   f"(solid) and test (dashed) accuracy. Steps to test ≥ 99 %: {med}.", fig)
@@ -660,21 +662,18 @@ def _operations_figure(res, cfg: Config) -> Figure:
 def _transformer_figure(res, cfg: Config) -> Figure:
     c, g = res.tables["curves"], res.tables["grok"]
     c, tf = c[c["arm"] == "transformer"], g[g["kind"] == "transformer"]
-    fig, axes = plt.subplots(1, 3, figsize=(13.0, 3.9))
+    fig, axes = plt.subplots(1, 3, figsize=(7.0, 3.2), layout="constrained")
     _splits(axes[0], c, tf)
     _losses(axes[1], c[c["step"] > 0])
     plots.log_axis(axes[1])
     _marks(axes[1], tf)
-    plots.legend(axes[0], "best", fontsize=6.5)
-    plots.legend(axes[1], "lower left", fontsize=6.5)
+    plots.legend_below(fig, ncol=4)
     e = res.arrays["transformer_embedding_energy"][0]  # first replicate, seed 0
     keys = [int(k) for k in str(tf["key_frequencies"].iloc[0]).split()]
     axes[2].bar(np.arange(1, len(e)), np.sqrt(e[1:]),
                 color=["tab:red" if k in keys else "0.6" for k in range(1, len(e))])
-    axes[2].set(xlabel="frequency k", ylabel="‖W_E‖ at frequency k")
-    axes[2].set_title(f"replicate {res.seeds[0]}, seed 0, end (red: key frequencies of the "
-                      "logits)", fontsize=9)
-    fig.tight_layout()
+    axes[2].set(xlabel="frequency k", ylabel="‖W_E‖ at frequency k", title=f"replicate "
+                f"{res.seeds[0]}, seed 0, end\n(red: key frequencies)")
     n_keys, m = tf["n_key_frequencies"], res.metrics.median(numeric_only=True)
     return Figure(
         "transformer",
@@ -685,7 +684,7 @@ def _transformer_figure(res, cfg: Config) -> Figure:
         f"{n_keys.median():g} (range {n_keys.min():g}–{n_keys.max():g}). Restricted/excluded "
         "loss: key frequencies only on all pairs / removed on the training pairs (§5.1). "
         f"Embedding top-{TOP_K} fraction, median: {m['tf_embedding_topk_final']:.2f}.",
-        fig,
+        fig, claims=("tf_embedding_sparse", "tf_restricted_loss_leads", "tf_excluded_loss_rises"),
     )
 
 

@@ -40,15 +40,15 @@ from nntheory.study import Rows, Sweep
 
 TITLE = "Wide networks as kernels: NTK convergence, lazy training, linearisation"
 
-SUMMARY = """
-In the NTK parameterisation a network's tangent kernel Θ̂(x, x') = ∂f(x)/∂θ · ∂f(x')/∂θ
-converges, as the hidden width grows, to a deterministic kernel Θ (Jacot, Gabriel & Hongler
+SUMMARY = r"""
+In the NTK parameterisation the tangent kernel $\hat\Theta(x,x') = \partial_\theta f(x)\cdot
+\partial_\theta f(x')$ converges, as the width grows, to a deterministic kernel Θ (Jacot et al.
 2018), stays fixed during gradient descent, and the trained network becomes its linearisation
 and, on the squared loss, kernel regression with Θ run for the same time (Lee et al. 2019).
 
 This study measures each step at finite width: the empirical NTK against the analytic one at
 initialisation (ReLU MLPs, 2–4 layers); the exponent with which the NTK's drift and the
-net–linearisation gap vanish during training — n^(−1/2), Lee et al.'s bound, or n^(−1), Dyer &
+net–linearisation gap vanish during training — $n^{-1/2}$, Lee et al.'s bound, or $n^{-1}$, Dyer &
 Gur-Ari's asymptotics — for erf (smooth) and ReLU nets, and its absence under a mean-field
 (μP-style) scaling; the net against the infinite-width prediction; sympy's arc-cosine and erf
 kernels against neural-tangents; and, on sklearn digits, kernels against plain and centred
@@ -59,17 +59,18 @@ EQUATIONS = (
     (r"$\hat\Theta_\theta(x,x')=\nabla_\theta f_\theta(x)\cdot\nabla_\theta f_\theta(x')"
      r"\;\to\;\Theta(x,x'),\qquad \|\hat\Theta_{\theta_0}-\Theta\|=O(n^{-1/2})$",
      "Empirical NTK and its infinite-width limit (Jacot et al. 2018, Theorem 1; Lee et al. "
-     "2019, Theorem 2.1 and Fig. 1 for the n^(−1/2) rate)."),
+     "2019, Theorem 2.1 and Fig. 1 for the $n^{-1/2}$ rate)."),
     (r"$f^{\mathrm{lin}}_t(x)=f_0(x)+\nabla_\theta f_0(x)\,(\theta_t-\theta_0),\quad "
      r"f_t(x_*)=f_0(x_*)+\Theta_{*X}\Theta^{-1}\left(I-e^{-t\Theta/n}\right)(Y-f_0(X))$",
-     "Linearised network and its closed-form MSE gradient flow (Lee et al. 2019, Eqs. 5, 9–11); "
-     "t = learning rate × steps, n training points. Gradient descent replaces e^{−tΘ/n} by "
-     "(I − ηΘ/n)^s."),
+     r"Linearised network and its closed-form MSE gradient flow (Lee et al. 2019, Eqs. 5, 9–11); "
+     r"$t$ = learning rate × steps, $n$ training points. Gradient descent replaces "
+     r"$e^{-t\Theta/n}$ by $(I - \eta\Theta/n)^s$."),
     (r"$K(x,x')=\frac{\sigma_v^2\sqrt{\Sigma_{11}\Sigma_{22}}}{2\pi}\left(\sin\vartheta+"
      r"(\pi-\vartheta)\cos\vartheta\right)+\sigma_b^2,\quad \Theta=K+\sigma_v^2\,\Sigma_{12}"
      r"\,\frac{\pi-\vartheta}{2\pi}$",
-     "One-hidden-layer ReLU NNGP and NTK, derived with sympy (arc-cosine kernels, Cho & Saul "
-     "2009); Σ = σ_w² x·x′/d + σ_b², ϑ = arccos(Σ₁₂/√(Σ₁₁Σ₂₂)). erf: Williams (1997)."),
+     r"One-hidden-layer ReLU NNGP and NTK by sympy (arc-cosine kernels, Cho & Saul 2009); "
+     r"$\Sigma=\sigma_w^2\,x\cdot x'/d+\sigma_b^2$, "
+     r"$\vartheta=\arccos(\Sigma_{12}/\sqrt{\Sigma_{11}\Sigma_{22}})$. erf: Williams (1997)."),
     (r"$\mathrm{drift}=\frac{\|\hat\Theta_{\theta_T}-\hat\Theta_{\theta_0}\|_F}"
      r"{\|\hat\Theta_{\theta_0}\|_F},\ \ \mathrm{RMS}(f_T-f^{\mathrm{lin}}_T)\ =\ "
      r"O(n^{-1/2})\ \mathrm{(Lee)\ or}\ O(n^{-1})\ \mathrm{(Dyer\ and\ Gur-Ari)}$",
@@ -201,32 +202,32 @@ LIN_CLOSED_FORM_TOL = 1e-4
 DIGITS_TOL = 0.02
 
 _RATE_NOTE = (
-    "Lee et al. 2019 prove O(n^(−1/2)) as a bound; Dyer & Gur-Ari 2020 derive O(n^(−1)), proved "
-    "for polynomial activations by Aitken & Gur-Ari 2020, who note that piecewise-linear ones "
-    "(ReLU) differ. Measured: pooled log-log slope over widths × seeds at fixed t = η × steps, "
-    "erf (smooth: inside both analyses). ±0.15 keeps the bands around −1 and −1/2 disjoint (a "
-    "slope in (−0.85, −0.65) supports neither and fails), ≈ 3.5 SE. Erf, widths 256–4096 and 8 "
-    "seeds were chosen after replicates 0–4 (widths 64–4096 gave −0.88 to −0.99: n = 64 is "
-    "pre-asymptotic); seeds 9000–9004 check it. ReLU (*__ntk__relu): ≈ −0.77 and −0.67.")
+    r"Lee et al. 2019 prove $O(n^{-1/2})$ as a bound; Dyer & Gur-Ari 2020 derive $O(n^{-1})$, "
+    r"proved for polynomial activations by Aitken & Gur-Ari 2020, who note piecewise-linear ones "
+    r"(ReLU) differ. Measured: pooled log-log slope over widths × seeds at fixed "
+    r"$t=\eta\times$steps, erf (smooth: inside both analyses). ±0.15 keeps the bands around −1 and "
+    r"−1/2 disjoint (a slope in (−0.85, −0.65) supports neither and fails), ≈ 3.5 SE. Erf, widths "
+    r"256–4096 and 8 seeds were chosen after replicates 0–4 (widths 64–4096 gave −0.88 to −0.99: "
+    r"$n=64$ is pre-asymptotic); seeds 9000–9004 check it. ReLU (*__ntk__relu): ≈ −0.77 and −0.67.")
 
 CLAIMS = (
     Claim(
         id="ntk_converges_at_init",
         statement="The relative distance between empirical and analytic NTK at initialisation "
-        "falls as width^(−1/2): log-log slope −0.5 at every depth (the worst depth reported).",
+        "falls as width$^{-1/2}$: log-log slope −0.5 at every depth (the worst depth reported).",
         source="Lee et al. 2019, Theorem 2.1 and Fig. 1; Jacot et al. 2018, Theorem 1",
         measured="conv_slope_worst", op="==", expected=RATE, tolerance=SLOPE_TOL,
         note="Central-limit scaling of a sum over n units. ±0.1 ≈ 2.5 standard errors of a "
-        "5-seed slope (per-seed slopes scatter by ~0.08) and covers O(1/n) terms at n = 64. "
+        "5-seed slope (per-seed slopes scatter by ~0.08) and covers $O(1/n)$ terms at $n = 64$. "
         "8 seeds since replicates 0–4; the 4-layer slope runs ~0.02 shallower (finite width).",
     ),
     Claim(
         id="lazy_ntk_drift",
         statement="NTK parameterisation, erf: the relative change of the empirical NTK during "
-        "training falls as width^(−1) (Dyer & Gur-Ari), not as width^(−1/2) (Lee et al.'s "
+        "training falls as width$^{-1}$ (Dyer & Gur-Ari), not as width$^{-1/2}$ (Lee et al.'s "
         "bound): log-log slope −1 ± 0.15.",
-        source="Dyer & Gur-Ari 2020, Conjecture 1 and Sec. 3 (dΘ/dt = O(1/n)); against Lee et "
-        "al. 2019, Theorem 2.1 (O(n^(−1/2)))",
+        source=r"Dyer & Gur-Ari 2020, Conjecture 1 and Sec. 3 ($d\Theta/dt = O(1/n)$); against Lee "
+        r"et al. 2019, Theorem 2.1 ($O(n^{-1/2})$)",
         measured="drift_slope__ntk__erf", op="==", expected=DG_RATE, tolerance=RATE_TOL,
         note=_RATE_NOTE,
     ),
@@ -235,61 +236,60 @@ CLAIMS = (
         statement="Mean-field (μP-style) output scaling, learning rate ∝ n: the NTK drift does "
         "not change with width (|slope| ≤ 0.15, worst activation).",
         source="Chizat, Oyallon & Bach 2019, Sec. 2; Yang & Hu 2021, Sec. 5 (features move "
-        "by Θ(1) in the mean-field/μP limit)",
+        r"by $\Theta(1)$ in the mean-field/μP limit)",
         measured="drift_slope__mean_field_worst", op="==", expected=0.0, tolerance=MF_FLAT,
-        note="Theory: slope 0, now two-sided at the old one-sided 0.15: finite-width terms and "
-        "seed spread, far from the lazy −1/2 and −1. No biases (their O(1) gradient would set "
-        "the rate).",
+        note="Theory: slope 0, two-sided at the old one-sided 0.15: finite width and seed spread, "
+        "far from the lazy −1/2, −1. No biases (their $O(1)$ gradient sets the rate).",
     ),
     Claim(
         id="net_vs_linearised",
         statement="NTK parameterisation, erf: the RMS gap between the trained net's test "
-        "predictions and its linearised model's falls as width^(−1) (Dyer & Gur-Ari), not "
-        "width^(−1/2) (Lee et al.'s bound): slope −1 ± 0.15.",
-        source="Dyer & Gur-Ari 2020, Sec. 3 (f − f^lin = O(1/n)); against Lee et al. 2019, "
-        "Theorem 2.1 (sup_t ‖f_t − f_t^lin‖ = O(n^(−1/2)))",
+        "predictions and its linearised model's falls as width$^{-1}$ (Dyer & Gur-Ari), not "
+        "width$^{-1/2}$ (Lee et al.'s bound): slope −1 ± 0.15.",
+        source=r"Dyer & Gur-Ari 2020, Sec. 3 ($f - f^{\mathrm{lin}} = O(1/n)$); against Lee et al. "
+        r"2019, Theorem 2.1 ($\sup_t \|f_t - f_t^{\mathrm{lin}}\| = O(n^{-1/2})$)",
         measured="lin_gap_slope__ntk__erf", op="==", expected=DG_RATE, tolerance=RATE_TOL,
-        note="Linearised model: the exact closed form with each seed's Θ̂₀ "
+        note=r"Linearised model: the exact closed form with each seed's $\hat\Theta_0$ "
         "(linearised_closed_form). " + _RATE_NOTE,
     ),
     Claim(
         id="net_vs_kernel",
         statement="The RMS gap between the trained net and the infinite-width prediction "
-        "(analytic NTK, same rate and steps, the net's own f₀) falls as width^(−1/2): slope "
+        "(analytic NTK, same rate and steps, the net's own $f_0$) falls as width$^{-1/2}$: slope "
         "−0.5 ± 0.1 for every activation (the worst reported).",
         source="Lee et al. 2019, Theorem 2.1 and Eqs. 9–11; Jacot et al. 2018, Theorem 2",
         measured="kernel_gap_slope_worst", op="==", expected=RATE, tolerance=SLOPE_TOL,
-        note="The gap is (f − f^lin) + (f^lin − f^Θ); the second, linear in Θ̂₀ − Θ = "
-        "O(n^(−1/2)), dominates. Now two-sided (was ≤ −0.4 from widths 64–512, passed by "
-        "0.008 once): widths 256–4096 and 8 seeds, SE ≈ 0.03. The own f₀ removes the random "
-        "initial function, which does not shrink with width.",
+        note=r"The gap is $(f - f^{\mathrm{lin}}) + (f^{\mathrm{lin}} - f^\Theta)$; the second, "
+        r"linear in $\hat\Theta_0 - \Theta = O(n^{-1/2})$, dominates. Now two-sided (was ≤ −0.4 "
+        r"from widths 64–512, passed by 0.008 once): widths 256–4096 and 8 seeds, SE ≈ 0.03. The "
+        r"own $f_0$ removes the random initial function, which does not shrink with width.",
     ),
     Claim(
         id="kernel_vs_finite_digits",
-        statement="sklearn digits: the NTK's prediction after the nets' training time t (closed "
+        statement="sklearn digits: the NTK's prediction after the nets' training time $t$ (closed "
         "form, same rate and steps) is at least as accurate as the best finite FC net trained "
         "for that time (median over seeds, best width).",
         source="Lee et al. 2020, abstract and Sec. 3 (kernels outperform finite FC nets); "
         "Arora et al. 2019",
         measured="digits_kernel_minus_best_net", op=">=", expected=0.0, tolerance=DIGITS_TOL,
-        note="Same t on both sides (not a t = ∞ kernel against nets stopped early). 2 points "
-        "≈ 1.6 binomial SE at 95 % on 512 test images. Accuracies in digits_acc__*.",
+        note=r"Same $t$ on both sides (not a $t = \infty$ kernel against nets stopped early). 2 "
+        r"points ≈ 1.6 binomial SE at 95 % on 512 test images. Accuracies in digits_acc__*.",
     ),
     Claim(
         id="centred_nets_match_kernel",
-        statement="sklearn digits: centred nets f − f₀ of the widest width reach the NTK's "
+        statement="sklearn digits: centred nets $f - f_0$ of the widest width reach the NTK's "
         "accuracy at the same training time (|difference| ≤ 0.02, median over seeds).",
         source="Lee et al. 2020, abstract and Sec. 3 (centred and ensembled nets behave like "
         "infinite nets); Lee et al. 2019, Theorem 2.1 (the limit)",
         measured="digits_centred_gap_widest", op="==", expected=0.0, tolerance=DIGITS_TOL,
-        note="Centring: train on y + f₀(X), predict f − f₀ (centred_targets). Tolerance as "
+        note="Centring: train on $y + f_0(X)$, predict $f - f_0$ (centred_targets). Tolerance as "
         "above, fixed before any run; narrower nets miss it (digits_centred_gap__w*).",
     ),
     Claim(
         id="linearised_closed_form", kind="check",
         statement="A linearised net trained by gradient descent matches the closed-form "
-        "prediction with its Θ̂₀: max |Δf| on test points ≤ 1e-4.",
-        source="Lee et al. 2019, Eqs. 3, 5–11 (a linear model's dynamics are linear in Θ̂₀)",
+        r"prediction with its $\hat\Theta_0$: $\max|\Delta f|$ on test points ≤ $10^{-4}$.",
+        source=r"Lee et al. 2019, Eqs. 3, 5–11 (linearised dynamics are linear in $\hat\Theta_0$)",
         measured="lin_closed_form_max_abs", op="<=", expected=LIN_CLOSED_FORM_TOL,
         note="Exact in exact arithmetic; 1e-4 covers float32 training against a float64 "
         "closed form. Narrowest training width, every activation and seed.",
@@ -301,14 +301,12 @@ CLAIMS = (
         source="Cho & Saul 2009, Eq. 1; Williams 1997, Eq. 11; Jacot et al. 2018, Theorem 1",
         measured="symbolic_max_rel_error", op="<=", expected=SYMBOLIC_TOL,
         note="float64 on both sides; max |sympy − nt| / max |nt|, worst case. The ReLU NTK "
-        "differs by ~1e-9 on the diagonal, where arccos(ρ → 1) loses digits.",
+        r"differs by ~1e-9 on the diagonal, where $\arccos(\rho \to 1)$ loses digits.",
     ),
 )
 
 
-# ---------------------------------------------------------------------------------------------
-# Nets and data
-# ---------------------------------------------------------------------------------------------
+# ---------- Nets and data --------------------------------------------------------------------
 
 
 @functools.lru_cache(maxsize=128)
@@ -344,9 +342,7 @@ def digits(cfg: Config, key) -> dict:
                 lr=cfg.lr_fraction * float(kernels.max_learning_rate(k.ntk[:n, :n])))
 
 
-# ---------------------------------------------------------------------------------------------
-# 1. Convergence at initialisation (replicates batched: one ensemble per depth and width)
-# ---------------------------------------------------------------------------------------------
+# ---------- 1. Convergence at initialisation (replicates batched: one ensemble per depth, width)
 
 
 def inputs(cfg: Config, keys) -> tuple[jax.Array, dict[int, np.ndarray]]:
@@ -375,9 +371,7 @@ def convergence_point(cfg: Config, keys, data, *, depth: int, width: int) -> Row
     return Rows(rows, arrays)
 
 
-# ---------------------------------------------------------------------------------------------
-# 2–3. Training: NTK drift, linearisation, kernel prediction
-# ---------------------------------------------------------------------------------------------
+# ---------- 2–3. Training: NTK drift, linearisation, kernel prediction -----------------------
 
 
 def training_point(cfg: Config, keys, data, *, parameterization: str, activation: str,
@@ -431,9 +425,7 @@ def training_point(cfg: Config, keys, data, *, parameterization: str, activation
     return Rows(pd.DataFrame(rows), arrays)
 
 
-# ---------------------------------------------------------------------------------------------
-# 4. sympy kernels against neural-tangents; 5. digits: kernels against finite nets
-# ---------------------------------------------------------------------------------------------
+# ---------- 4. sympy kernels against neural-tangents; 5. digits: kernels against finite nets ---
 
 
 def symbolic_point(cfg: Config, key) -> list[dict]:
@@ -504,9 +496,7 @@ SWEEPS = {
 }
 
 
-# ---------------------------------------------------------------------------------------------
-# Metrics
-# ---------------------------------------------------------------------------------------------
+# ---------- Metrics --------------------------------------------------------------------------
 
 
 def metrics(tables, arrays, cfg: Config) -> dict[str, float]:
@@ -558,80 +548,83 @@ def metrics(tables, arrays, cfg: Config) -> dict[str, float]:
     return m
 
 
-# ---------------------------------------------------------------------------------------------
-# Figures
-# ---------------------------------------------------------------------------------------------
+# ---------- Figures --------------------------------------------------------------------------
 
 
 def _width_panel(ax, res, df, y: str, hue: str, widths, anchor: float, slopes: dict, ylabel,
-                 rates=(-0.5,), title=None):
-    """``y`` against width, log-log: the mean over replicates and seeds (band = min–max), one
-    line per ``hue``; dotted, the published ``rates`` from ``anchor``; in the title, the fitted
-    slopes (``{label: metric}``, median over replicates)."""
+                 rates=(-0.5,)):
+    """``y`` against width, log-log: median over replicates and seeds (band = min–max) per
+    ``hue``; the ``rates`` from ``anchor`` (dotted n^(−1/2), dashed n^(−1)); the fitted slopes
+    (``{label: metric}``, median over replicates) in the title. The figure draws the legend."""
     sns.lineplot(data=df, x="width", y=y, hue=hue, style=hue, markers=True, dashes=False,
-                 errorbar=("pi", 100), palette="colorblind", ax=ax)
-    ax.set(xlabel="hidden width n", ylabel=ylabel)
+                 palette="colorblind", ax=ax, legend="brief", **plots.MEDIAN_BAND)
     plots.log_axis(ax, widths)
     plots.log_axis(ax, axis="y")
-    for r in rates:
-        plots.reference_slope(ax, widths, anchor, r, rf"$\propto n^{{{r:g}}}$")
-    ax.set_title("slopes: " + ", ".join(f"{lab} {res.metrics[k].median():.2f}" for lab, k
-                                        in slopes.items() if k in res.metrics), fontsize=7)
-    plots.legend(ax, "best", fontsize=7, title=title, title_fontsize=7)
+    for r, ls in zip(rates, (":", "--"), strict=False):
+        plots.reference_slope(ax, widths, anchor, r, rf"$\propto n^{{{_EXP.get(r, r)}}}$", ls=ls)
+    fit = [f"{lab} {res.metrics[k].median():.2f}" for lab, k in slopes.items() if k in res.metrics]
+    ax.set(xlabel="hidden width n", ylabel=ylabel, title="fitted slopes: " + "\n".join(
+        ", ".join(fit[i:i + 2]) for i in range(0, len(fit), 2)))
+    ax.title.set_fontsize(7.5)
+    ax.get_legend().remove()
+
+
+_EXP, _NAME = {-0.5: "-1/2", -1.0: "-1"}, {"ntk": "NTK", "mean_field": "mean-field"}
 
 
 def _convergence_figure(res, cfg: Config) -> Figure:
     conv = res.tables["convergence"]
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.9), gridspec_kw=dict(width_ratios=[1.25, 1]))
-    _width_panel(axes[0], res, conv, "distance", "layers", cfg.widths,
-                 conv[conv["width"] == cfg.widths[0]]["distance"].mean(),
+    fig, axes = plt.subplots(1, 2, figsize=(7.0, 3.1), layout="constrained")
+    _width_panel(axes[0], res, conv.assign(layers=conv["layers"].astype(str) + " layers"),
+                 "distance", "layers", cfg.widths,
+                 conv[conv["width"] == cfg.widths[0]]["distance"].median(),
                  {f"{d + 1} layers": f"conv_slope__depth{d}" for d in cfg.depths},
-                 r"$\|\hat\Theta_0-\Theta\|_F/\|\Theta\|_F$", title="layers")
+                 r"relative distance $\|\hat\Theta_0-\Theta\|_F/\|\Theta\|_F$")
+    plots.legend(axes[0], "lower left", fontsize=7.5)
+    plots.log_axis(axes[0], (0.03, 0.05, 0.1, 0.2, 0.5), axis="y")
     ax, th = axes[1], res.arrays["conv_analytic"]
     for w, c in ((cfg.widths[0], "tab:orange"), (cfg.widths[-1], "tab:blue")):
         ax.scatter(th.ravel(), res.arrays[f"conv_empirical__w{w}"].ravel(), s=3, alpha=0.5,
                    color=c, label=f"width {w}")
-    ax.plot([th.min(), th.max()], [th.min(), th.max()], color="k", lw=1)
-    ax.set(xlabel=r"analytic $\Theta(x,x')$", ylabel=r"empirical $\hat\Theta_0(x,x')$")
-    ax.set_title(f"{cfg.depths[-1] + 1} layers, replicate {res.seeds[0]}, seed 0, all pairs",
-                 fontsize=8)
-    plots.legend(ax, "best", fontsize=7, markerscale=3)
-    fig.tight_layout()
+    ax.plot([th.min(), th.max()], [th.min(), th.max()], color="k", lw=1, label="equality")
+    ax.set(xlabel=r"analytic NTK $\Theta(x,x')$", ylabel=r"empirical NTK $\hat\Theta_0(x,x')$",
+           title=f"{cfg.depths[-1] + 1} layers, replicate {res.seeds[0]}, seed 0, all pairs")
+    ax.title.set_fontsize(7.5)
+    plots.legend(ax, "upper left", fontsize=7.5, markerscale=3)
     return Figure(
         "ntk_convergence",
         "Left: relative Frobenius distance between the empirical NTK at initialisation "
         f"({cfg.n_points} Gaussian inputs per replicate) and neural-tangents' analytic NTK, "
-        f"against width; line = mean over {len(res.seeds)} replicates × {cfg.seeds} seeds, "
+        f"against width; line = median over {len(res.seeds)} replicates × {cfg.seeds} seeds, "
         "band = min–max; dotted: slope −1/2 (Lee et al. 2019, Fig. 1). Right: kernel entries, "
         "empirical against analytic, at the narrowest and widest width.",
-        fig,
-    )
+        fig, claims=("ntk_converges_at_init",))
 
 
 def _drift_figure(res, cfg: Config) -> Figure:
     tr = res.tables["training"]
-    tr = tr[~tr["diverged"].astype(bool)].assign(net=tr["parameterization"] + ", "
-                                                 + tr["activation"])
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.1))
-    for ax, col, label in ((axes[0], "drift", r"$\|\hat\Theta_T-\hat\Theta_0\|_F/"
+    tr = tr[~tr["diverged"].astype(bool)].assign(net=tr["parameterization"].map(
+        lambda p: _NAME.get(p, p)) + ", " + tr["activation"])
+    fig, axes = plt.subplots(1, 2, figsize=(7.0, 3.4), layout="constrained")
+    for ax, col, label in ((axes[0], "drift", r"NTK drift $\|\hat\Theta_T-\hat\Theta_0\|_F/"
                                                r"\|\hat\Theta_0\|_F$"),
-                           (axes[1], "lin_gap", r"RMS$(f_T-f^{\mathrm{lin}}_T)$ on test")):
+                           (axes[1], "lin_gap", r"RMS$(f_T-f^{\mathrm{lin}}_T)$ on test points")):
         first = tr[(tr["width"] == cfg.train_widths[0]) & (tr["parameterization"] == "ntk")]
         _width_panel(ax, res, tr, col, "net", cfg.train_widths, float(first[col].max()),
-                     {f"{p}, {a}": f"{col}_slope__{p}__{a}" for p in cfg.parameterizations
-                      for a in cfg.train_activations}, label, rates=(-0.5, -1.0))
-    fig.tight_layout()
+                     {f"{_NAME.get(p, p)} {a}": f"{col}_slope__{p}__{a}"
+                      for p in cfg.parameterizations for a in cfg.train_activations}, label,
+                     rates=(-0.5, -1.0))
+    plots.legend_below(fig, ncol=3, fontsize=7.5)
     return Figure(
         "lazy_training",
-        f"Full-batch gradient descent on the MSE loss ({cfg.n_train} points, {cfg.steps} "
-        f"steps, {cfg.lr_fraction:g} × the critical rate 2n/λ_max(Θ)), {cfg.train_depth + 1}"
-        f"-layer nets, {len(res.seeds)} replicates × {cfg.train_seeds} seeds (line = mean, "
-        "band = min–max). Left: relative change of the empirical NTK between initialisation and "
-        "the end of training. Right: RMS gap between the trained net and its linearisation on "
-        "the test points. Dotted: n^(−1/2) (Lee et al. 2019's bound) and n^(−1) (Dyer & Gur-Ari "
-        "2020). NTK parameterisation: erf follows n^(−1), ReLU falls between; mean-field: flat.",
-        fig,
-    )
+        f"Full-batch gradient descent on MSE loss ({cfg.n_train} points, {cfg.steps} steps, "
+        rf"{cfg.lr_fraction:g} × the critical rate $2n/\lambda_{{\max}}(\Theta)$), "
+        f"{cfg.train_depth + 1}-layer nets, {len(res.seeds)} replicates × {cfg.train_seeds} seeds "
+        "(median, min–max band). Left: relative change of the empirical NTK from initialisation to "
+        "the end of training. Right: RMS gap between the trained net and its linearisation on test "
+        "points. Dotted: $n^{-1/2}$ (Lee et al.'s bound); dashed: $n^{-1}$ (Dyer & Gur-Ari). NTK "
+        "parameterisation: erf follows $n^{-1}$, ReLU falls between; mean-field: flat.",
+        fig, claims=("lazy_ntk_drift", "feature_learning_drift", "net_vs_linearised"))
 
 
 def _kernel_gap_figure(res, cfg: Config) -> Figure:
@@ -641,10 +634,10 @@ def _kernel_gap_figure(res, cfg: Config) -> Figure:
                    value_vars=["lin_gap", "kernel_gap"], var_name="gap", value_name="rms")
     long["gap"] = long["activation"] + ": net vs " + long["gap"].map(
         {"lin_gap": "linearisation", "kernel_gap": "analytic NTK"})
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.9))
+    fig, axes = plt.subplots(1, 2, figsize=(7.0, 3.4), layout="constrained")
     _width_panel(axes[0], res, long, "rms", "gap", cfg.train_widths,
                  float(long[long["width"] == cfg.train_widths[0]]["rms"].max()),
-                 {f"kernel, {a}": f"kernel_gap_slope__ntk__{a}" for a in cfg.train_activations},
+                 {f"vs kernel, {a}": f"kernel_gap_slope__ntk__{a}" for a in cfg.train_activations},
                  "RMS gap on test points", rates=(-0.5, -1.0))
     ax, act = axes[1], cfg.train_activations[0]
     for w, c in ((cfg.train_widths[0], "tab:orange"), (cfg.train_widths[-1], "tab:blue")):
@@ -652,46 +645,53 @@ def _kernel_gap_figure(res, cfg: Config) -> Figure:
                    s=9, alpha=0.7, color=c, label=f"width {w}")
     lims = [min(ax.get_xlim()[0], ax.get_ylim()[0]), max(ax.get_xlim()[1], ax.get_ylim()[1])]
     ax.plot(lims, lims, color="k", lw=1)
-    ax.set(xlabel="analytic-NTK prediction (own f₀)", ylabel="trained net")
-    ax.set_title(f"{act}: test-point predictions, replicate {res.seeds[0]}, seed 0", fontsize=8)
-    plots.legend(ax, "best", fontsize=7, markerscale=1.5)
-    fig.tight_layout()
+    ax.set(xlabel="analytic-NTK prediction (own $f_0$)", ylabel="trained net's prediction",
+           title=f"{act}: test-point predictions, replicate {res.seeds[0]}, seed 0")
+    ax.title.set_fontsize(7.5)
+    plots.legend(ax, "upper left", fontsize=7.5, markerscale=1.5)
+    plots.legend_below(fig, axes=[axes[0]], ncol=3, fontsize=7.5)
     return Figure(
         "linearisation",
-        "NTK parameterisation. Left: RMS gap, on the test points, between the trained net and "
-        "(i) its linearised model trained for the same steps (closed form with its own Θ̂₀), "
-        "(ii) the infinite-width prediction (analytic NTK, same steps and rate, the net's own "
-        "f₀); dotted: n^(−1/2) and n^(−1). Right: the trained net's test predictions against the "
+        "NTK parameterisation. Left: RMS gap, on the test points, between the trained net and (i) "
+        "its linearised model trained for the same steps (closed form with its own "
+        r"$\hat\Theta_0$), (ii) the infinite-width prediction (analytic NTK, same steps and rate, "
+        "the net's own $f_0$); median over replicates and seeds, band = min–max; dotted: "
+        "$n^{-1/2}$, dashed: $n^{-1}$. Right: the trained net's test predictions against the "
         "infinite-width ones.",
-        fig,
-    )
+        fig, claims=("net_vs_kernel", "net_vs_linearised"))
 
 
 def _digits_figure(res, cfg: Config) -> Figure:
     dg, kern = res.tables["digits"], res.tables["digits_kernels"]
-    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    fig, (ax, kx) = plt.subplots(1, 2, figsize=(7.0, 3.0), layout="constrained",
+                                 gridspec_kw=dict(width_ratios=[1.4, 1]))
     for (training, g), c in zip(dg.groupby("training", sort=False), ("tab:blue", "tab:green"),
                                 strict=False):
-        sns.lineplot(data=g, x="width", y="accuracy", marker="o", color=c, ax=ax,
+        sns.lineplot(data=g, x="width", y="accuracy", marker="o", color=c, ax=ax, legend=False,
                      label=f"{training} nets (median, min–max)", **plots.MEDIAN_BAND)
     acc = kern.groupby("predictor", sort=False)["accuracy"].median()
-    for (p, a), c in zip(acc.items(), ("tab:purple", "tab:red", "tab:gray"), strict=False):
-        ax.axhline(a, color=c, ls=":", label=f"{p}: {a:.3f}")
-    ax.set(xlabel="hidden width n", ylabel="test accuracy")
+    ax.axhline(acc.iloc[-1], color="0.2", ls="--", label=f"NTK, same t: {acc.iloc[-1]:.3f}")
+    ax.set(xlabel="hidden width n", ylabel="test accuracy", title="finite nets")
     plots.log_axis(ax, cfg.digits_widths)
-    plots.legend(ax, "lower right", fontsize=7)
-    fig.tight_layout()
+    kern = kern.assign(y=kern["predictor"].map({p: i for i, p in enumerate(acc.index)}))
+    kx.scatter(kern["accuracy"], kern["y"], s=12, color="0.6", label="replicates")
+    for i, (a, c) in enumerate(zip(acc, ("tab:purple", "tab:red", "0.2"), strict=False)):
+        kx.scatter([a], [i], marker="D", s=36, color=c, zorder=3)  # a row per kernel, value above
+        kx.annotate(f"{a:.3f}", (a, i), xytext=(0, 7), textcoords="offset points", ha="center")
+    kx.set(yticks=range(len(acc)), yticklabels=[p.replace(" (", "\n(") for p in acc.index],
+           ylim=(len(acc) - 0.4, -0.6), xlabel="test accuracy", title="kernels (◆ median)")
+    plots.legend_below(fig, ncol=4, fontsize=7.5)
     return Figure(
         "digits",
         f"sklearn digits ({cfg.digits_train} training, {cfg.digits_test} test images, one split "
         f"per replicate): test accuracy of {cfg.digits_depth + 1}-layer ReLU nets trained by "
         f"gradient descent on the MSE loss ({cfg.digits_steps} steps, one-hot − 0.1 targets), "
-        "plain and centred (f − f₀), against the same architecture's NNGP and NTK (dotted: "
-        "median over replicates; gray: the NTK after the nets' training time). The random "
-        "initial function f₀, which does not shrink with width, separates a plain net from its "
+        "plain and centred ($f - f_0$), against the same architecture's NNGP and NTK (right: "
+        "each replicate and the median; left, dashed: the NTK after the nets' training time, "
+        "the claims' reference). The random "
+        "initial function $f_0$, which does not shrink with width, separates a plain net from its "
         "kernel (Lee et al. 2020: kernels beat FC nets, centred nets behave like kernels).",
-        fig,
-    )
+        fig, claims=("kernel_vs_finite_digits", "centred_nets_match_kernel"))
 
 
 def figures(res, cfg: Config) -> list[Figure]:

@@ -40,39 +40,40 @@ from nntheory.study import Rows, Sweep
 
 TITLE = "Scaling laws: the Chinchilla refit, and laws measured on a data manifold"
 
-SUMMARY = """
-Kaplan et al. (2020) found that the loss of a language model falls as a power law in its
-parameters N and training tokens D; Hoffmann et al. (2022, "Chinchilla") fitted
-L = E + A/N^α + B/D^β and concluded that, for a compute budget C ≈ 6ND, N and D should grow in
-equal proportion. Besiroglu et al. (2024) refitted the law to Hoffmann et al.'s runs, extracted
-from their Figure 4, and found the published parameters do not fit them. Sharma & Kaplan (2020)
-derived the exponent: a network that cuts a data manifold of intrinsic dimension d into pieces,
-each fitted linearly, has a squared error falling as N^(−4/d).
+SUMMARY = r"""
+Kaplan et al. (2020) found that the loss of a language model falls as a power law in its parameters
+N and training tokens D; Hoffmann et al. (2022, "Chinchilla") fitted $L=E+A/N^\alpha+B/D^\beta$ and
+concluded that, for a compute budget $C\approx6ND$, N and D should grow in equal proportion.
+Besiroglu et al. (2024) refitted the law to Hoffmann et al.'s runs, extracted from their Figure 4,
+and found the published parameters do not fit them. Sharma & Kaplan (2020) derived the exponent: a
+network that cuts a data manifold of intrinsic dimension d into pieces, each fitted linearly, has a
+squared error falling as $N^{-4/d}$.
 
-The study refits the published points with Hoffmann et al.'s protocol, bootstraps the fit and
-tests the published parameters against it. It trains one-hidden-layer ReLU students on a random
-smooth teacher of d latent coordinates embedded in R⁸, with Adam on a one-pass stream (C ≈ 6ND
-is the compute spent) and a cosine cycle matched to each D, and fits the power law in N, the
-parametric law (approach 3) and IsoFLOP parabolas (approach 2) to the test losses.
+The study refits the published points with Hoffmann et al.'s protocol, bootstraps the fit and tests
+the published parameters against it. It trains one-hidden-layer ReLU students on a random smooth
+teacher of d latent coordinates embedded in $\mathbb{R}^8$, with Adam on a one-pass stream
+($C\approx6ND$ is the compute spent) and a cosine cycle matched to each D, and fits the power law
+in N, the parametric law (approach 3) and IsoFLOP parabolas (approach 2) to the test losses.
 """
 
 EQUATIONS = (
     (r"$L(N,D)=E+\frac{A}{N^{\alpha}}+\frac{B}{D^{\beta}},\qquad "
      r"\log\hat L=\mathrm{LSE}(a-\alpha\log N,\ b-\beta\log D,\ e)$",
      "The parametric law (Hoffmann et al. 2022, Eq. 2) and the form it is fitted in "
-     "(Appendix D.2): A = eᵃ, B = eᵇ, E = eᵉ."),
+     "(Appendix D.2): $A=e^a$, $B=e^b$, $E=e^e$."),
     (r"$\min_{a,b,e,\alpha,\beta}\ \sum_i \mathrm{Huber}_{\delta}\left(\log\hat L(N_i,D_i)"
      r"-\log L_i\right),\qquad \delta=10^{-3}$",
      "The objective, minimised by L-BFGS from Hoffmann et al.'s 4,500 starts; the best wins."),
     (r"$N_{opt}(C)=G\left(\frac{C}{6}\right)^{a},\quad D_{opt}(C)=G^{-1}\left(\frac{C}{6}"
      r"\right)^{b},\quad a=\frac{\beta}{\alpha+\beta},\ b=\frac{\alpha}{\alpha+\beta},\quad "
      r"G=\left(\frac{\alpha A}{\beta B}\right)^{\frac{1}{\alpha+\beta}}$",
-     "The compute-optimal allocation under C = 6ND (Hoffmann et al. 2022, Eq. 4)."),
+     "The compute-optimal allocation under $C=6ND$ (Hoffmann et al. 2022, Eq. 4)."),
     (r"$d^2=(\theta_0-\hat\theta)^\top\hat\Sigma^{-1}(\theta_0-\hat\theta)\ \sim\ \chi^2_5$",
-     "Published θ₀ against the refit θ̂, bootstrap covariance Σ̂ (θ = log A, log B, log E, α, β)."),
+     r"Published $\theta_0$ against the refit $\hat\theta$, bootstrap covariance $\hat\Sigma$ "
+     r"($\theta=(\log A,\log B,\log E,\alpha,\beta)$)."),
     (r"$L(N)\ \propto\ s^{4}\ \propto\ N^{-4/d},\qquad s\propto N^{-1/d}$",
      "Sharma & Kaplan 2020: N parameters cut a d-dimensional manifold into pieces of size s; a "
-     "linear fit on each leaves an error ∝ s², a squared error ∝ s⁴."),
+     r"linear fit on each leaves an error ∝ $s^2$, a squared error ∝ $s^4$."),
 )
 
 REFERENCES = (
@@ -215,12 +216,12 @@ CLAIMS = (
     ),
     Claim(
         id="equal_scaling",
-        statement="The refit's compute-optimal exponent a = β/(α+β) is 0.5 within 0.05.",
+        statement=r"The refit's compute-optimal exponent $a=\beta/(\alpha+\beta)$ is 0.5 within "
+        "0.05.",
         source="Hoffmann et al. 2022 (arXiv:2203.15556), Table 2: a = 0.50, 0.49 (approaches "
         "1, 2); the replication's α, β give a = 0.513",
         measured="chin_a",
-        op="==",
-        expected=0.5,
+        op="==", expected=0.5,
         tolerance=A_TOL,
         note="0.05 ≈ 2.5 bootstrap SE of a; it separates equal scaling from Kaplan et al.'s "
         "0.73 and the 0.46 of Hoffmann's approach 3. Deterministic, as the refit.",
@@ -238,13 +239,13 @@ CLAIMS = (
     ),
     Claim(
         id="published_rejected_chi2",
-        statement="A χ² test rejects Hoffmann et al.'s (E, A, B, α, β) given the refit's "
-        "bootstrap covariance: log10 p ≤ log10 0.05.",
+        statement=r"A $\chi^2$ test rejects Hoffmann et al.'s (E, A, B, α, β) given the refit's "
+        r"bootstrap covariance: $\log_{10}p\leq\log_{10}0.05$.",
         source="Besiroglu et al. 2024 (arXiv:2404.10102), §3",
         measured="chin_chi2_log10_p",
         op="<=",
         expected=round(math.log10(P_REJECT), 3),
-        note="d² in θ = (log A, log B, log E, α, β), 5 dof, at the conventional 5 % level.",
+        note=r"$d^2$ in $\theta=(\log A,\log B,\log E,\alpha,\beta)$, 5 dof, at the 5 % level.",
     ),
     Claim(
         id="synthetic_recovery",
@@ -253,26 +254,25 @@ CLAIMS = (
         "with noise are refitted within 0.03 in α, β and 3 % in E.",
         source="Self-check of the fitter (Hoffmann et al.'s protocol)",
         measured="synthetic_max_error",
-        op="<=",
-        expected=SYNTH_TOL,
-        note="max(|α̂−α|, |β̂−β|, |Ê/E−1|); log-normal noise σ = 0.005, about half the real "
-        "residual spread; 0.03 ≈ 3 SE at that noise (real-data SE 0.02 × noise ratio).",
+        op="<=", expected=SYNTH_TOL,
+        note=r"$\max(|\hat\alpha-\alpha|,|\hat\beta-\beta|,|\hat E/E-1|)$; log-normal noise σ = "
+        "0.005, about half the real residual spread; 0.03 ≈ 3 SE at that noise (real-data SE 0.02 "
+        "× noise ratio).",
     ),
     Claim(
         id="manifold_alpha_d2",
-        statement="Our sweep, d = 2: the loss at the largest D falls as L = E + A N^(−α) with "
-        "α = 4/d: α·d/4 ∈ [0.75, 1.25].",
+        statement=r"Our sweep, d = 2: the loss at the largest D falls as $L=E+AN^{-\alpha}$ with "
+        r"$\alpha=4/d$: $\alpha d/4\in[0.75,1.25]$.",
         source="Sharma & Kaplan 2020 (arXiv:2004.10802), abstract and Fig. 1: α ≈ 4/d for "
         "mean-squared error, from regression on a d-dimensional data manifold",
         measured="d2_alpha_ratio",
         op="between",
         expected=ALPHA_BAND,
-        note="The paper gives no numerical band (Fig. 1 plots 4/α against the measured "
-        "dimension); the band comes from the argument: a constant, linear or quadratic fit of "
-        "each piece gives N^(−2/d), N^(−4/d), N^(−6/d), and α·d ∈ [3, 5] (half-way to the "
-        "neighbours) singles out the linear order. α: the power law over all widths at the "
-        "largest D; d2_param_alpha is approach 3's D → ∞ exponent. Seeds 9000–9004: 4/5 "
-        "(one teacher at 1.39).",
+        note="The paper gives no numerical band (Fig. 1 plots 4/α against the measured dimension); "
+        "the band comes from the argument: a constant, linear or quadratic fit of each piece gives "
+        "$N^{-2/d}$, $N^{-4/d}$, $N^{-6/d}$, and α·d ∈ [3, 5] (half-way to the neighbours) singles "
+        "out the linear order. α: the power law over all widths at the largest D; d2_param_alpha "
+        "is approach 3's D → ∞ exponent. Seeds 9000–9004: 4/5 (one teacher at 1.39).",
     ),
     Claim(
         id="manifold_alpha_d4",
@@ -296,38 +296,38 @@ CLAIMS = (
         op="<=",
         expected=AGREE_TOL,
         profiles=("quick", "full"),  # the test grid is too small for IsoFLOP minima
-        note="max over d of |a₂ − a₃| over the same 9 budgets (2.7 decades of C); 0.1 is 2.5× "
+        note="max over d of $|a_2-a_3|$ over the same 9 budgets (2.7 decades of C); 0.1 is 2.5× "
         "the spread of Hoffmann's approaches. Fails at quick, 0.12 [0.06, 0.20] (seeds "
-        "9000–9004: 4/5, 0.07 [0.05, 0.10]). Approach 2 run on the fitted law gives a₃ within "
+        "9000–9004: 4/5, 0.07 [0.05, 0.10]). Approach 2 run on the fitted law gives $a_3$ within "
         "0.02 (d{d}_iso_a_of_fit): the gap is the data's frontier curving away from the law "
         "(at low C the minima fall to the smallest widths), as Hoffmann et al. (§3.4, App. E) "
-        "explain theirs, not the parabola; one seed per cell leaves a₂ at 0.30–0.67.",
+        "explain theirs, not the parabola; one seed per cell leaves $a_2$ at 0.30–0.67.",
     ),
     Claim(
         id="frontiers_agree_in_level",
-        statement="Our sweep: approach 2's frontier N_opt(C) lies within a factor 67/40 of "
-        "approach 3's at the middle of the budgets, at every d.",
+        statement=r"Our sweep: approach 2's frontier $N_\mathrm{opt}(C)$ lies within a factor "
+        "67/40 of approach 3's at the middle of the budgets, at every d.",
         source="Hoffmann et al. 2022: at Gopher's budget approach 1 gives 67B (Table 3), "
         "approach 3 40B (Fig. 4); approaches 1 and 2 agree (§3.4, Fig. 1)",
         measured="sweep_level_gap_max",
         op="<=",
         expected=LEVEL_TOL,
         profiles=("quick", "full"),  # the test grid is too small for IsoFLOP minima
-        note="max over d of |log10 N₂(C*) − log10 N₃(C*)|, N₂ the line through the IsoFLOP "
-        "minima, C* the middle budget; log10(67/40) = 0.224 is the paper's own gap. At quick "
-        "(4/5; seeds 9000–9004 4/5) the IsoFLOP line lies mostly below approach 3, by up to "
-        "0.25 decades; approach 2 on the fitted law lies within 0.07 (d{d}_level_gap_of_fit), "
-        "so the parabola's bias (Czech et al. 2026) is not the cause.",
+        note=r"max over d of $|\log_{10}N_2(C^*)-\log_{10}N_3(C^*)|$, $N_2$ the line through the "
+        "IsoFLOP minima, $C^*$ the middle budget; log10(67/40) = 0.224 is the paper's own gap. At "
+        "quick (4/5; seeds 9000–9004 4/5) the IsoFLOP line lies mostly below approach 3, by up to "
+        "0.25 decades; approach 2 on the fitted law lies within 0.07 (d{d}_level_gap_of_fit), so "
+        "the parabola's bias (Czech et al. 2026) is not the cause.",
     ),
     Claim(
         id="isoflop_a_plus_b",
         kind="check",
-        statement="Our sweep: IsoFLOP minima give N_opt ∝ C^a and D_opt ∝ C^b (separate "
-        "parabolas in log N and log D) with a + b = 1 at every d.",
+        statement=r"Our sweep: IsoFLOP minima give $N_\mathrm{opt}\propto C^a$ and "
+        r"$D_\mathrm{opt}\propto C^b$ (separate parabolas in log N, log D) with a + b = 1 at every "
+        "d.",
         source="Hoffmann et al. 2022, §3.2, Table 2 (approach 2)",
         measured="iso_abs_a_plus_b_minus_1",
-        op="<=",
-        expected=IDENTITY_TOL,
+        op="<=", expected=IDENTITY_TOL,
         profiles=("quick", "full"),  # the test grid is too small for IsoFLOP minima
         note="With D = C/(6N) on every profile this is the identity C = 6N·D: a pipeline "
         "check, not a finding.",
@@ -335,16 +335,15 @@ CLAIMS = (
     Claim(
         id="sweep_power_law_in_n",
         kind="check",
-        statement="Our sweep: the loss at the largest D follows L = E + A N^(−α) with R² ≥ 0.95 "
-        "in log space at every d (the precondition for reading an exponent).",
+        statement=r"Our sweep: the loss at the largest D follows $L=E+AN^{-\alpha}$ with "
+        r"$R^2\geq0.95$ in log space at every d (the precondition for reading an exponent).",
         source="Kaplan et al. 2020 (arXiv:2001.08361), Eq. (1.1), with the offset of "
         "Hoffmann et al. 2022, Eq. (2)",
         measured="sweep_r2_min",
         op=">=",
         expected=R2_MIN,
-        note="3 parameters through 9 widths (2.4 decades of N): the description the α claims "
-        "rest on. It replaces sweep_alpha_positive (α > 0), which the two-sided α claims "
-        "subsume.",
+        note="3 parameters through 9 widths (2.4 decades of N): the description the α claims rest "
+        "on. It replaces sweep_alpha_positive (α > 0), which the two-sided α claims subsume.",
     ),
     Claim(
         id="isoflop_two_decades",
@@ -370,7 +369,7 @@ CLAIMS = (
         expected=TWONN_TOL,
         note="A check of the construction on 2,048 test inputs (ambient dimension 8). On "
         "uniform cubes the estimator reads 2–6 % low at d = 4 (the cube's faces) with a "
-        "statistical error of d/√n ≈ 2 %.",
+        r"statistical error of $d/\sqrt{n}\approx2$ %.",
     ),
 )
 
@@ -556,21 +555,17 @@ def _first(res, name: str) -> pd.DataFrame:  # the first replicate's table ``nam
 
 
 def _chinchilla_figure(res) -> Figure:
-    df, theta = _first(res, "chinchilla"), res.arrays["chin_theta"]
-    m = res.metrics.iloc[0]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
+    df, theta, m = _first(res, "chinchilla"), res.arrays["chin_theta"], res.metrics.iloc[0]
+    fig, axes = plt.subplots(1, 2, figsize=(7.0, 3.1), layout="constrained")
     ax = axes[0]
-    logc = np.log10(df["C"])
-    sc = ax.scatter(df["N"], df["loss"], c=logc, cmap="viridis", s=14, edgecolors="none")
-    fig.colorbar(sc, ax=ax, label="log10 training FLOP C")
-    cmap = plt.get_cmap("viridis")
+    color = plots.log_color_scale(fig, ax, df["C"], "viridis", "compute C (FLOPs)")
+    ax.scatter(df["N"], df["loss"], color=color(df["C"]), s=10, edgecolors="none")
     nn = np.logspace(np.log10(df["N"].min()), np.log10(df["N"].max()), 200)
     for c in 10.0 ** np.array([18.5, 19.5, 20.5, 21.5]):
-        col = cmap((np.log10(c) - logc.min()) / (logc.max() - logc.min()))
-        ax.plot(nn, sl.chinchilla_loss(theta, nn, c / (6 * nn)), color=col, lw=1.6)
-        ax.plot(nn, sl.chinchilla_loss(PUBLISHED, nn, c / (6 * nn)), color=col, lw=1.2, ls="--")
-    ax.set(xscale="log", xlabel="parameters N", ylabel="final loss", ylim=(1.9, 4.0),
-           title="points and IsoFLOP slices: refit (solid), published (dashed)")
+        ax.plot(nn, sl.chinchilla_loss(theta, nn, c / (6 * nn)), color=color(c), lw=1.6)
+        ax.plot(nn, sl.chinchilla_loss(PUBLISHED, nn, c / (6 * nn)), color=color(c), ls="--")
+    ax.set(xscale="log", xlabel="parameters N", ylabel="final loss", ylim=(1.9, 4.0))
+    ax.set_title("IsoFLOP slices: refit (solid), published (dashed)", fontsize=8)
     ax = axes[1]
     for pred, label, color, alpha in (("pred_published", "published law", "tab:red", 0.6),
                                       ("pred_refit", "refit", "tab:blue", 0.8)):
@@ -578,9 +573,8 @@ def _chinchilla_figure(res) -> Figure:
                    color=color, alpha=alpha)
     ax.axhline(0, color="k", lw=0.8)
     ax.set(xscale="log", xlabel="parameters N", ylabel="log L − log L̂",
-           title="residuals on log loss")
-    plots.legend(ax, "best", fontsize=8)
-    fig.tight_layout()
+           title="log-loss residuals")
+    plots.legend_below(fig, axes=[ax], fontsize=7.5)
     return Figure(
         "chinchilla_refit",
         f"The {int(m['chin_n_points'])} published points (Hoffmann et al. Fig. 4, as extracted "
@@ -588,8 +582,7 @@ def _chinchilla_figure(res) -> Figure:
         f"β = {m['chin_beta']:.4f}; Huber objective {m['chin_objective']:.4e}) and the "
         f"published law (objective {m['chin_objective_published']:.4e} on the same points). "
         "Right: log residuals; the published law is biased high at most sizes.",
-        fig,
-    )
+        fig, claims=("refit_within_replication",))
 
 
 def _bootstrap_figure(res, cfg: Config) -> Figure:
@@ -597,9 +590,9 @@ def _bootstrap_figure(res, cfg: Config) -> Figure:
     h, r = HOFFMANN, REPLICATION
     marks = dict(alpha=(h["alpha"], r["alpha"]), beta=(h["beta"], r["beta"]),
                  a=(h["beta"] / (h["alpha"] + h["beta"]), r["beta"] / (r["alpha"] + r["beta"])))
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
-    for ax, (k, label) in zip(axes, (("alpha", "α"), ("beta", "β"), ("a", "a = β/(α+β)")),
-                              strict=True):
+    fig, axes = plt.subplots(1, 3, figsize=(7.0, 2.7), layout="constrained")
+    for ax, (k, label) in zip(axes, (("alpha", "exponent α of N"), ("beta", "exponent β of D"),
+                                     ("a", "allocation a = β/(α+β)")), strict=True):
         sns.histplot(b[k], bins=40, ax=ax, color="tab:blue", stat="density")
         ax.axvline(m[f"chin_{k}"], color="tab:blue", lw=2, label="refit")
         ax.axvspan(m[f"chin_{k}_lo"], m[f"chin_{k}_hi"], color="tab:blue", alpha=0.12,
@@ -608,90 +601,97 @@ def _bootstrap_figure(res, cfg: Config) -> Figure:
         ax.axvline(marks[k][1], color="tab:green", ls=":", lw=2, label="Besiroglu et al.")
         if k == "a":
             ax.axvline(0.5, color="0.3", lw=1, label="equal scaling")
-        ax.set_xlabel(label)
-    plots.legend(axes[0], "best", fontsize=7)
-    fig.tight_layout()
+        ax.set(xlabel=label, ylabel="" if k != "alpha" else "bootstrap density")
+    plots.legend_below(fig, fontsize=7.5)
     return Figure(
         "bootstrap",
         f"Bootstrap distributions of α, β and a ({len(b)} resamples of the published points "
         f"over {len(res.seeds)} replicates, each refitted from the {cfg.bootstrap_starts} best "
         "grid starts; interval: median over replicates). Published values (red) and "
-        f"the replication's (green) marked; χ² test of the published parameters (median): "
-        f"d² = {m['chin_chi2_d2']:.0f}, log10 p = {m['chin_chi2_log10_p']:.1f}.",
-        fig,
-    )
+        rf"the replication's (green) marked; $\chi^2$ test of the published parameters (median): "
+        rf"$d^2$ = {m['chin_chi2_d2']:.0f}, $\log_{{10}}p$ = {m['chin_chi2_log10_p']:.1f}.",
+        fig, claims=("equal_scaling", "published_beta_outside", "published_rejected_chi2"))
 
 
 def _sweep_figure(res, cfg: Config) -> Figure:
-    sweep, laws = _first(res, "sweep"), _first(res, "sweep_laws").set_index("latent_dim")
-    fig, axes = plt.subplots(1, len(cfg.latent_dims), figsize=(5.2 * len(cfg.latent_dims), 4.2),
-                             squeeze=False)
-    for ax, (dim, part) in zip(axes[0], sweep.groupby("latent_dim"), strict=True):
-        n, dd, cube = _loss_cube(part)
-        mean, law = np.nanmean(cube, axis=0), laws.loc[dim]
-        for dsize, col, row in zip(dd, sns.color_palette("crest", len(dd)), mean.T, strict=True):
-            ax.plot(n, row, "o-", color=col, ms=3, lw=0.8, label=f"D = {int(dsize):,}")
+    laws, med = res.tables["sweep_laws"], res.metrics.median(numeric_only=True)
+    means = res.tables["sweep"].groupby(["replicate", "latent_dim", "N", "D"], as_index=False)[
+        "test_loss"].mean()  # the seed mean of every replicate's cell, as the fits read it
+    fig, axes = plt.subplots(1, len(cfg.latent_dims), figsize=(7.0, 3.2), squeeze=False,
+                             layout="constrained")
+    color = plots.log_color_scale(fig, axes[0], means["D"], "crest", "data D (samples)")
+    for ax, (dim, part) in zip(axes[0], means.groupby("latent_dim"), strict=True):
+        n = np.sort(part["N"].unique()).astype(np.float64)
+        for dsize, g in part.groupby("D"):
+            plots.band(ax, g, "N", "test_loss", color=color(dsize), ms=3, lw=0.8, alpha=0.12)
         nn = np.logspace(np.log10(n.min()), np.log10(n.max()), 100)
-        ax.plot(nn, law["E"] + law["A"] * nn ** (-law["alpha"]), color="k", ls="--", lw=1.2,
-                label=f"E + A/N^α, α = {law['alpha']:.2f}")
-        plots.reference_slope(ax, n, float(mean[0, -1]), -4.0 / dim, f"N^(−4/{dim:g})")
-        ax.set(yscale="log", xlabel="parameters N", ylabel="test loss ½·MSE",
-               title=f"intrinsic dimension d = {dim:g} (ambient {cfg.ambient_dim})")
-        plots.log_axis(ax, n)
-        plots.legend(ax, "best", fontsize=6, ncol=2)
-    fig.tight_layout()
-    med = res.metrics.median(numeric_only=True)
+        for i, law in enumerate(laws[laws["latent_dim"] == dim].itertuples()):
+            ax.plot(nn, law.E + law.A * nn ** (-law.alpha), color="k", ls="--", lw=0.8,
+                    label=None if i else "$E + A N^{-\\alpha}$ at the largest D, each replicate")
+        top = part[(part["D"] == part["D"].max()) & (part["N"] == n[0])]["test_loss"].median()
+        plots.reference_slope(ax, n, top, -4.0 / dim, "$N^{-4/d}$ (Sharma & Kaplan)")
+        ax.set(yscale="log", xlabel="parameters N", ylabel="test loss (½ MSE)",
+               title=f"d = {dim:g}, ambient {cfg.ambient_dim}: α = {med[f'd{dim:g}_alpha']:.2f}, "
+               f"4/d = {4 / dim:g}")
+        plots.log_axis(ax, n[::2])
+    plots.legend_below(fig, ncol=2, fontsize=7.5)
     ratios = ", ".join(f"d = {d}: {med[f'd{d}_alpha_ratio']:.2f}" for d in cfg.latent_dims)
     return Figure(
         "sweep_loss",
-        f"Our sweep (replicate {res.seeds[0]}): test loss of one-hidden-layer ReLU students, mean "
-        "of seeds, against N at every D (one cosine cycle per D). Dashed: the power law in N at "
-        "the largest D; grey: the slope −4/d of Sharma & Kaplan (2020). α·d/4, median over "
+        "Our sweep: test loss of one-hidden-layer ReLU students, mean of seeds, against N at "
+        f"every D (colour; one cosine cycle per D): median over {len(res.seeds)} replicates, band "
+        "= min–max. Dashed: each replicate's power law in N at the largest D (α in the titles: "
+        "median); dotted: the slope −4/d of Sharma & Kaplan (2020). α·d/4, median over "
         f"replicates: {ratios} (claimed: 1 within 0.25).",
-        fig,
-    )
+        fig, claims=("manifold_alpha_d2", "manifold_alpha_d4", "sweep_power_law_in_n"))
 
 
 def _frontier_figure(res, cfg: Config) -> Figure:
-    iso, prof = _first(res, "isoflop"), res.arrays["iso_profiles"]
-    laws, thetas = _first(res, "sweep_laws"), res.arrays["sweep_param_theta"]
+    iso, prof, dims = res.tables["isoflop"], res.arrays["iso_profiles"], sorted(cfg.latent_dims)
     n = np.sort(_first(res, "sweep")["N"].unique()).astype(np.float64)
-    m = res.metrics.iloc[0]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.9))
-    last = iso[iso["latent_dim"] == laws["latent_dim"].iloc[-1]]
-    for row, col, nopt in zip(prof[-1], sns.color_palette("viridis", len(last)), last["N_opt"],
-                              strict=True):
-        ok = np.isfinite(row)
-        axes[0].plot(n[ok], row[ok], "o-", color=col, ms=3, lw=1)
-        if np.isfinite(nopt):
-            axes[0].plot([nopt], [np.interp(np.log(nopt), np.log(n[ok]), row[ok])], "k*", ms=7)
+    m = res.metrics.median(numeric_only=True)
+    fig, axes = plt.subplots(1, 2, figsize=(7.0, 3.4), layout="constrained")
+    last = iso[(iso["latent_dim"] == dims[-1]) & (iso["replicate"] == res.seeds[0])]
+    color = plots.log_color_scale(fig, axes[0], last["C"], "viridis", "budget C (FLOPs)")
+    for row, c, nopt in zip(prof[-1], last["C"], last["N_opt"], strict=True):
+        ok = np.isfinite(row)  # the parabola in log N whose vertex is N_opt (approach 2)
+        coef, x = np.polyfit(np.log(n[ok]), np.log(row[ok]), 2), np.log(np.geomspace(
+            n[ok].min(), n[ok].max(), 60))
+        axes[0].plot(n[ok], row[ok], "o", color=color(c), ms=3)
+        axes[0].plot(np.exp(x), np.exp(np.polyval(coef, x)), color=color(c), lw=1)
+        axes[0].plot(nopt, np.exp(np.polyval(coef, np.log(nopt))), "k*", ms=7)  # NaN: none
     axes[0].set(yscale="log", xlabel="parameters N", ylabel="test loss on the IsoFLOP line",
-                title=f"IsoFLOP profiles, d = {laws['latent_dim'].iloc[-1]:g}")
-    plots.log_axis(axes[0], n)
-    ax = axes[1]
-    for (dim, part), theta, col in zip(iso.groupby("latent_dim"), thetas,
-                                       ("tab:purple", "tab:green", "tab:orange"), strict=False):
-        ok = np.isfinite(part["N_opt"])
-        cc = np.logspace(np.log10(part["C"].min()), np.log10(part["C"].max()), 50)
-        k, c0 = sl.loglog_slope(part["C"][ok], part["N_opt"][ok])
-        ax.plot(part["C"][ok], part["N_opt"][ok], "o", color=col, ms=4)
-        ax.plot(cc, np.exp(c0) * cc**k, color=col, lw=1,
-                label=f"d = {dim:g}, approach 2: a = {m[f'd{dim:g}_iso_a']:.2f}")
-        ax.plot(cc, sl.compute_optimal(theta, cc)[0], color=col, ls="--",
-                label=f"d = {dim:g}, approach 3: a = {m[f'd{dim:g}_param_a']:.2f}, level gap "
-                f"{m[f'd{dim:g}_level_gap']:+.2f} dec")
-    ax.set(xscale="log", yscale="log", xlabel="C = 6ND", ylabel="N_opt",
-           title=f"our sweep (replicate {res.seeds[0]})")
-    plots.legend(ax, "best", fontsize=6)
-    fig.tight_layout()
+                title=f"IsoFLOP parabolas, d = {dims[-1]}, replicate {res.seeds[0]}")
+    plots.log_axis(axes[0], n[::2])
+    fr = []  # each replicate's two frontiers at its budgets (NaN where a fit has α or β < 0)
+    with np.errstate(invalid="ignore"):
+        for (r, dim), part in iso.groupby(["replicate", "latent_dim"]):
+            cc, ok = part["C"].to_numpy(), np.isfinite(part["N_opt"]).to_numpy()
+            k, c0 = sl.loglog_slope(cc[ok], part["N_opt"].to_numpy()[ok])
+            theta = res.per_seed[r].arrays["sweep_param_theta"][dims.index(dim)]
+            fr.append(part.assign(a2=np.exp(c0) * cc**k, a3=sl.compute_optimal(theta, cc)[0]))
+    for (dim, g), col in zip(pd.concat(fr).groupby("latent_dim"), ("tab:purple", "tab:green"),
+                             strict=False):
+        axes[1].scatter(g["C"], g["N_opt"], s=8, color=col, alpha=0.4)
+        plots.band(axes[1], g, "C", "a2", color=col, marker="",
+                   label=f"d = {dim:g}, approach 2: a = {m[f'd{dim:g}_iso_a']:.2f}")
+        plots.band(axes[1], g, "C", "a3", color=col, marker="", ls="--",
+                   label=f"d = {dim:g}, approach 3: a = {m[f'd{dim:g}_param_a']:.2f}, level gap "
+                   f"{m[f'd{dim:g}_level_gap']:+.2f} dec")
+    axes[1].set(xscale="log", yscale="log", xlabel="compute C = 6ND (FLOPs)", ylabel="optimal "
+                "parameters $N_{opt}$", title=f"frontiers, {len(res.seeds)} replicates")
+    plots.no_minor_labels(fig)
+    plots.legend_below(fig, ncol=2, fontsize=7.5)
     return Figure(
         "compute_optimal",
-        "Compute-optimal frontier. Left: loss along IsoFLOP lines of our sweep (interpolated "
-        "in log D along each width's horizons), stars at the parabola minima. Middle: N_opt(C) "
-        "from the IsoFLOP minima (points, solid line: approach 2) and from the parametric fit "
-        "(dashed: approach 3) at each d; level gap: log10 N₂/N₃ at the middle budget.",
-        fig,
-    )
+        "Compute-optimal frontier. Left: loss along IsoFLOP lines of our sweep (interpolated in "
+        "log D along each width's horizons; first replicate), the parabola in log N fitted to "
+        "each and its minimum (stars). Right: "
+        r"$N_\mathrm{opt}(C)$ from the IsoFLOP minima (points: every replicate; solid: the line "
+        r"through them, approach 2) and from the parametric fit (dashed: approach 3) at each d, "
+        r"median over replicates with min–max band; a and the level gap $\log_{10}N_2/N_3$ at the "
+        "middle budget: medians over replicates.",
+        fig, claims=("approaches_agree", "frontiers_agree_in_level", "isoflop_two_decades"))
 
 
 def figures(res, cfg: Config) -> list[Figure]:

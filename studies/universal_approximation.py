@@ -36,13 +36,13 @@ from nntheory.study import Rows, Sweep
 
 TITLE = "Universal approximation with one hidden layer"
 
-SUMMARY = """
-A network with one hidden layer, f(x) = Σᵢ vᵢ φ(wᵢ·x + bᵢ) + c, can approximate any continuous
-function on a compact set to any accuracy if and only if its activation φ is not a polynomial
-(Cybenko 1989; Hornik 1991; Leshno, Lin, Pinkus & Schocken 1993). With φ(t) = t^k the network
-is a polynomial of degree at most k, whatever its width. Barron (1993) gave a rate: for targets
-whose Fourier transform has a finite first moment C_g, width n reaches L² error 2C_g/√n in any
-input dimension, whereas n fixed basis functions cannot beat order n^(−1/d) over that class.
+SUMMARY = r"""
+A network with one hidden layer, $f(x)=\sum_i v_i\varphi(w_i\cdot x+b_i)+c$, can approximate any
+continuous function on a compact set to any accuracy if and only if its activation $\varphi$ is not
+a polynomial (Cybenko 1989; Hornik 1991; Leshno et al. 1993). With $\varphi(t)=t^k$ the network is
+a polynomial of degree at most k, whatever its width. Barron (1993) gave a rate: for targets whose
+Fourier transform has a finite first moment $C_g$, width n reaches $L^2$ error $2C_g/\sqrt{n}$ in
+any input dimension, whereas n fixed basis functions cannot beat order $n^{-1/d}$ over that class.
 
 The study trains one-hidden-layer nets of growing width on a smooth and a non-smooth 1-D target
 against the exact least-squares polynomial of each polynomial activation's degree; fits a sum of
@@ -63,11 +63,12 @@ EQUATIONS = (
      "Barron (1993), Theorem 1, for every probability measure μ on B and every d."),
     (r"$g(x)=\frac{1}{2}\sum_{j=1}^{4}\cos(\kappa_j u_j^\top x+\theta_j),\quad "
      r"\kappa=(2,3,4,5),\quad C_g=\frac{1}{2}\sum_j\kappa_j=7$",
-     "The Barron sweep's target: random unit directions uⱼ and phases θⱼ per replicate; C_g "
-     "for the unit ball, the same in every d (on the cube [−1, 1]^d, C_{g,B} = ½Σκⱼ‖uⱼ‖₁)."),
+     r"The Barron sweep's target: random unit directions $u_j$ and phases $\theta_j$ per "
+     "replicate; $C_g$ for the unit ball, the same in every d (on the cube $[-1,1]^d$, "
+     r"$C_{g,B}=\frac{1}{2}\sum_j\kappa_j\|u_j\|_1$)."),
     (r"$\mathrm{err}_2=\frac{\|f-g\|_2}{\|g\|_2},\quad"
      r"\mathrm{err}_c=\frac{\|f-g\|_2}{\|g-\bar g\|_2},\quad"
-     r"\mathrm{err}_\infty=\max_{\mathrm{grid}}|f-g|$", "The errors (err_c: Barron sweep)."),
+     r"\mathrm{err}_\infty=\max_{\mathrm{grid}}|f-g|$", "The errors (err$_c$: Barron sweep)."),
 )
 
 REFERENCES = (
@@ -76,8 +77,7 @@ REFERENCES = (
     "K. Hornik (1991). Approximation capabilities of multilayer feedforward networks. "
     "Neural Networks 4(2):251–257.",
     "M. Leshno, V. Lin, A. Pinkus, S. Schocken (1993). Multilayer feedforward networks with a "
-    "nonpolynomial activation function can approximate any function. Neural Networks "
-    "6(6):861–867.",
+    "nonpolynomial activation function can approximate any function. Neural Networks 6(6):861–867.",
     "A. R. Barron (1993). Universal approximation bounds for superpositions of a sigmoidal "
     "function. IEEE Trans. Inf. Theory 39(3):930–945.",
     "M. Minsky, S. Papert (1969). Perceptrons. MIT Press.",
@@ -86,6 +86,7 @@ REFERENCES = (
 )
 
 MONOTONE = ("sigmoid", "tanh", "relu", "leaky_relu", "erf", "softplus")  # v·φ(wx+b)+c monotone
+POLY_NAMES = {"poly2": "x²", "poly3": "x³"}  # the polynomial activations, as figures name them
 
 
 @dataclass(frozen=True)
@@ -188,15 +189,14 @@ GAP_FRACTION = 0.5
 CLAIMS = (
     Claim(
         id="nonpoly_error_falls",
-        statement="For every non-polynomial activation and every target, the median (over "
-        f"seeds) relative L² error at the widest width is at most {FALL_RATIO} of that at "
-        "width 1.",
+        statement="For every non-polynomial activation and every target, the median (over seeds) "
+        f"relative $L^2$ error at the widest width is at most {FALL_RATIO} of that at width 1.",
         source="Cybenko 1989, Theorem 2; Hornik 1991, Theorem 1; Leshno et al. 1993, Theorem 1",
         measured="nonpoly_max_fall_ratio",
         op="<=",
         expected=FALL_RATIO,
         note="Width 1 was chosen from the theory, for every (activation, target), before any "
-        "replicate: v·φ(wx+b)+c is monotone for sigmoid, tanh and ReLU, so its error is at "
+        r"replicate: $v\varphi(wx+b)+c$ is monotone for sigmoid, tanh and ReLU, so its error is at "
         "least the best monotone approximant's (0.35 on sin πx, 0.41 on |x|; check "
         "width1_above_monotone_floor); for GELU it has one turning point (sin πx has two) and "
         "is analytic (|x| is not). From width 2 ReLU represents |x| exactly, so a fall read "
@@ -207,24 +207,24 @@ CLAIMS = (
     Claim(
         id="nonpoly_small_at_widest",
         statement=f"At the widest width every non-polynomial activation reaches a median "
-        f"relative L² error of at most {ERR_AT_WIDEST} on every target.",
-        source="Leshno et al. 1993, Theorem 1 (density in C(K), hence in L²(K))",
+        f"relative $L^2$ error of at most {ERR_AT_WIDEST} on every target.",
+        source="Leshno et al. 1993, Theorem 1 (density in $C(K)$, hence in $L^2(K)$)",
         measured="nonpoly_max_err_widest",
         op="<=",
         expected=ERR_AT_WIDEST,
         note="The theorem gives no rate, so 'approximates' needs a stated tolerance (not from "
         "the source; fixed with this study's first version): 5 % is far below the floors of "
-        "nets that are not universal here (x², x³: 0.09–0.63; width 1: ≥ 0.35) and above the "
+        "nets that are not universal here ($x^2$, $x^3$: 0.09–0.63; width 1: ≥ 0.35) and above the "
         "optimisation floor of a fixed Adam budget (≈ 1e-2 for smooth activations on |x|). "
         "Median of 2 nets per point; worst (activation, target) pair.",
     ),
     Claim(
         id="poly_plateau",
         kind="check",
-        statement="A one-hidden-layer net with activation x^k is never better than the exact "
+        statement="A one-hidden-layer net with activation $x^k$ is never better than the exact "
         "least-squares polynomial of degree k on the same grid: the smallest ratio "
         "err(net)/err(best polynomial), over all widths, seeds and targets, is at least 1.",
-        source="Leshno et al. 1993 (the 'only if' direction): Σ vᵢ(wᵢ·x+bᵢ)^k has degree ≤ k",
+        source=r"Leshno et al. 1993 ('only if'): $\sum_i v_i(w_i\cdot x+b_i)^k$ has degree ≤ k",
         measured="poly_min_ratio",
         op=">=",
         expected=1.0,
@@ -248,39 +248,39 @@ CLAIMS = (
     ),
     Claim(
         id="barron_rate_every_dim",
-        statement="On a sum of four cosine ridges with the same Barron constant C_g = 7 in "
+        statement="On a sum of four cosine ridges with the same Barron constant $C_g=7$ in "
         "every input dimension, the error of trained tanh nets falls at least as fast as "
-        "width^(−1/2) at every d = 1, 4, 16: the largest log-log slope over d is at most "
+        "width$^{-1/2}$ at every d = 1, 4, 16: the largest log-log slope over d is at most "
         f"{BARRON_RATE} (tolerance {SLOPE_TOL}).",
-        source="Barron 1993, Theorem 1: ∫(g − f_n)² dμ ≤ (2C_{g,B})²/n for every d and every "
-        "probability measure μ on B",
+        source=r"Barron 1993, Theorem 1: $\int(g-f_n)^2d\mu\leq(2C_{g,B})^2/n$ for every d and "
+        "every probability measure μ on B",
         measured="barron_max_slope",
         op="<=",
         expected=BARRON_RATE,
         tolerance=SLOPE_TOL,
-        note="Claimed: the exponent. The bound is for the best width-n net, not a trained one, "
-        "and its constant is vacuous here (2C_{g,B}/(√n·sd g) > 1 at every width: metric "
-        "barron_bound_rel_widest). μ is the training sample (a probability measure on B, so "
+        note="Claimed: the exponent. The bound is for the best width-n net, not a trained one, and "
+        r"its constant is vacuous here ($2C_{g,B}/(\sqrt{n}\,\mathrm{sd}\,g)>1$ at every width: "
+        "metric barron_bound_rel_widest). μ is the training sample (a probability measure on B, so "
         "the theorem applies as stated; N = 4 × the widest net's parameters, so no net "
-        "interpolates); errors are relative to the best constant (f_n has a free constant). "
-        "Slope: least squares over widths 2–32, one net per (replicate, d, width). Tolerance "
-        "0.1, fixed before any replicate: over a 16-fold range the slope moves by 0.1 when an "
-        "end's error moves by 30 %. Target, widths and steps were chosen on development seeds "
-        "1000–1002 (slopes −0.7 to −1.7 at d = 1, −0.8 to −0.9 at d = 4, −0.6 to −0.7 at "
-        "d = 16). Fragile at seeds 0–4 (4/5): the miss is at d = 1 (−0.40), where the ridges "
-        "share one axis, a width-2 net already reaches 0.09 and training stalls at 0.03–0.09 "
-        "while the frozen random basis reaches 1e-5 — an optimisation floor of trained nets, "
-        "not approximation; at d = 16 every replicate is −0.44 to −0.84.",
+        "interpolates); errors are relative to the best constant ($f_n$ has a free constant). "
+        "Slope: least squares over widths 2–32, one net per (replicate, d, width). Tolerance 0.1, "
+        "fixed before any replicate: over a 16-fold range the slope moves by 0.1 when an end's "
+        "error moves by 30 %. Target, widths and steps were chosen on development seeds 1000–1002 "
+        "(slopes −0.7 to −1.7 at d = 1, −0.8 to −0.9 at d = 4, −0.6 to −0.7 at d = 16). Fragile at "
+        "seeds 0–4 (4/5): the miss is at d = 1 (−0.40), where the ridges share one axis, a width-2 "
+        "net already reaches 0.09 and training stalls at 0.03–0.09 while the frozen random basis "
+        "reaches 1e-5 — an optimisation floor of trained nets, not approximation; at d = 16 every "
+        "replicate is −0.44 to −0.84.",
     ),
     Claim(
         id="barron_adaptive_beats_fixed_basis",
         statement="At the largest d, training the hidden layer beats freezing it at its random "
         "initialisation (a fixed basis of the same width, output fitted by least squares) by "
-        "at least half the gap between the rates n^(−1/2) and n^(−1/d): "
-        "(slope_fixed − slope_trained)/(1/2 − 1/d) ≥ 0.5.",
-        source="Barron 1993, abstract: adjusting the inner parameters gives O(1/n) squared "
+        "at least half the gap between the rates $n^{-1/2}$ and $n^{-1/d}$: "
+        r"$(\mathrm{slope}_\mathrm{fixed}-\mathrm{slope}_\mathrm{trained})/(1/2-1/d)\geq0.5$.",
+        source="Barron 1993, abstract: adjusting the inner parameters gives $O(1/n)$ squared "
         "error; n-term expansions with only the linear parameters adjusted cannot beat order "
-        "1/n^(2/d) uniformly over the same class",
+        "$1/n^{2/d}$ uniformly over the same class",
         measured="barron_gap_fraction",
         op=">=",
         expected=GAP_FRACTION,
@@ -295,8 +295,8 @@ CLAIMS = (
         statement="Every width-1 net with a monotone activation (sigmoid, tanh, ReLU) has an "
         "error at least that of the best monotone approximant of its 1-D target on the same "
         "grid: the smallest ratio is at least 1.",
-        source="A one-unit net v·φ(wx + b) + c with monotone φ is monotone in x; the floor is "
-        "the isotonic regression (pool-adjacent-violators, Ayer et al. 1955)",
+        source=r"A one-unit net $v\varphi(wx+b)+c$ with monotone $\varphi$ is monotone in x; the "
+        "floor is the isotonic regression (pool-adjacent-violators, Ayer et al. 1955)",
         measured="width1_min_over_monotone_floor",
         op=">=",
         expected=1.0,
@@ -330,9 +330,7 @@ CLAIMS = (
 )
 
 
-# ---------------------------------------------------------------------------------------------
-# Sweeps
-# ---------------------------------------------------------------------------------------------
+# ---------- Sweeps ---------------------------------------------------------------------------
 
 
 def _by_dim(cfg: Config) -> dict[int, list[data.Target]]:
@@ -514,9 +512,7 @@ SWEEPS = {
 }
 
 
-# ---------------------------------------------------------------------------------------------
-# Metrics
-# ---------------------------------------------------------------------------------------------
+# ---------- Metrics --------------------------------------------------------------------------
 
 
 def _barron_metrics(b: pd.DataFrame) -> dict[str, float]:
@@ -581,9 +577,7 @@ def metrics(tables, arrays, cfg: Config) -> dict[str, float]:
     return m
 
 
-# ---------------------------------------------------------------------------------------------
-# Figures
-# ---------------------------------------------------------------------------------------------
+# ---------- Figures --------------------------------------------------------------------------
 
 
 def _error_figure(res) -> Figure:
@@ -591,11 +585,13 @@ def _error_figure(res) -> Figure:
         id_vars=["replicate", "activation", "target", "width", "seed"],
         value_vars=["rel_l2", "sup"], var_name="metric", value_name="error")
     err["metric"] = err["metric"].map({"rel_l2": "relative L² error", "sup": "sup-norm error"})
+    err["activation"] = err["activation"].replace(POLY_NAMES)
+    height = min(1.9, 5.6 / 1.5 / err["target"].nunique())  # two rows, the legend at the right
     g = sns.relplot(
         data=err, x="width", y="error", hue="activation", style="activation", col="target",
-        row="metric", kind="line", markers=True, dashes=False, height=2.9, aspect=1.0,
+        row="metric", kind="line", markers=True, dashes=False, height=height, aspect=1.5,
         facet_kws=dict(sharey="row"), **plots.MEDIAN_BAND)
-    base = res.tables["poly_baselines"]
+    base = res.tables["poly_baselines"].replace({"activation": POLY_NAMES})
     base = base[(base["degree"] >= 0) & (base["replicate"] == res.seeds[0])]
     hues = list(dict.fromkeys(err["activation"]))
     palette = dict(zip(hues, sns.color_palette(n_colors=len(hues)), strict=True))
@@ -605,13 +601,14 @@ def _error_figure(res) -> Figure:
         col = "rel_l2" if metric.startswith("relative") else "sup"
         for _, b in base[base["target"] == target].iterrows():
             ax.axhline(b[col], ls=":", lw=1.2, color=palette.get(b["activation"], "k"))
-    g.set_titles("{row_name} · {col_name}")
+        ax.set(title=data.target(target).formula if col == "rel_l2" else "",
+               ylabel=metric if ax in g.axes[:, 0] else "", xlabel="hidden width n")
     return Figure(
         "error_vs_width",
         "Error against hidden width (log-log): median over replicates and seeds, band = "
         "min–max. Dotted lines: the exact least-squares polynomial of degree k, the floor for "
-        "activation x^k (Leshno et al. 1993). Non-polynomial activations fall through it; x² "
-        "and x³ stay on it. Width 1 sits above the best monotone approximant (0.35 on sin πx, "
+        "activation $x^k$ (Leshno et al. 1993). Non-polynomial activations fall through it; $x^2$ "
+        "and $x^3$ stay on it. Width 1 sits above the best monotone approximant (0.35 on sin πx, "
         "0.41 on |x|) for the monotone activations.",
         g.figure, claims=("nonpoly_error_falls", "nonpoly_small_at_widest",
                           "poly_worse_than_nonpoly", "poly_plateau"))
@@ -620,30 +617,29 @@ def _error_figure(res) -> Figure:
 def _barron_figure(res, cfg: Config) -> Figure:
     b = res.tables["barron"]
     dims = sorted(b["dim"].unique())
-    fig, axes = plt.subplots(1, len(dims), figsize=(3.3 * len(dims), 3.0), sharey=True,
-                             squeeze=False)
-    for ax, dim in zip(axes[0], dims, strict=True):
+    fig, axes = plt.subplots(1, len(dims), figsize=(7.0, 2.8), squeeze=False, layout="constrained")
+    for ax, dim in zip(axes[0], dims, strict=True):  # own y scale: the slopes, not the levels
         g = b[b["dim"] == dim]
         plots.band(ax, g, "width", "err_train", label="trained tanh")
         plots.band(ax, g, "width", "fixed_train", label="random hidden layer, frozen",
                    marker="s", ls="--")
         anchor = float(g[g["width"] == g["width"].min()]["err_train"].median())
-        plots.reference_slope(ax, cfg.barron_widths, anchor, -0.5, "width$^{-1/2}$ (Barron)")
-        plots.reference_slope(ax, cfg.barron_widths, anchor, -1.0 / dim, "width$^{-1/d}$",
-                              ls="-.", color="0.6")
+        plots.reference_slope(ax, cfg.barron_widths, anchor, -0.5, "$n^{-1/2}$ (Barron's rate)",
+                              color="k", lw=1.5)
+        plots.reference_slope(ax, cfg.barron_widths, anchor, -1.0 / dim,
+                              "$n^{-1/d}$ (fixed-basis limit)", ls="-.", color="0.5")
         plots.log_axis(ax, cfg.barron_widths)
         plots.log_axis(ax, axis="y")
-        ax.set(title=f"d = {dim}", xlabel="width")
+        ax.set(title=f"input dimension d = {dim}", xlabel="hidden width n")
     axes[0, 0].set_ylabel("error relative to best constant")
-    plots.legend(axes[0, -1])
-    fig.tight_layout()
+    plots.legend_below(fig, ncol=2, fontsize=7.5)
     return Figure(
         "barron_rate",
-        "Barron's sweep: a sum of four cosine ridges (C_g = 7 in every d) fitted on N = 4 × "
-        "the widest net's parameters uniform points of [−1, 1]^d; error on those points "
+        "Barron's sweep: a sum of four cosine ridges ($C_g=7$ in every d) fitted on N = 4 × "
+        "the widest net's parameters uniform points of $[-1,1]^d$; error on those points "
         "relative to the best constant, median over replicates (band: min–max). Solid: trained "
         "tanh nets; dashed: the same nets' random initial hidden layer frozen, output by least "
-        "squares. Dotted: width^(−1/2), Barron's rate; dash-dotted: width^(−1/d), the rate a "
+        "squares. Dotted: $n^{-1/2}$, Barron's rate; dash-dotted: $n^{-1/d}$, the rate a "
         "fixed basis cannot beat over the class (Barron 1993, abstract).",
         fig, claims=("barron_rate_every_dim", "barron_adaptive_beats_fixed_basis"))
 
@@ -654,9 +650,9 @@ def _fits_figure(res, cfg: Config) -> Figure:
     shown = [a for a in ("relu", "tanh", "poly3") if a in cfg.activations] or list(
         cfg.activations[:3])
     widths = sorted({cfg.widths[0], cfg.widths[len(cfg.widths) // 2], cfg.widths[-1]})
-    fig, axes = plt.subplots(len(targets), len(shown), figsize=(3.3 * len(shown),
-                             2.6 * len(targets)), squeeze=False, sharex=True)
-    colors = sns.color_palette("colorblind")[1: len(widths) + 1]
+    fig, axes = plt.subplots(len(targets), len(shown), figsize=(7.0, min(4.2, 0.6 + 1.6 * len(
+        targets))), squeeze=False, sharex=True, layout="constrained")
+    colors = [sns.color_palette("colorblind")[k] for k in (1, 4, 0)][: len(widths)]
     for i, t in enumerate(targets):
         y = np.asarray(data.target(t)(jnp.asarray(x)[:, None]))
         for j, a in enumerate(shown):
@@ -665,10 +661,9 @@ def _fits_figure(res, cfg: Config) -> Figure:
             for w, c in zip(widths, colors, strict=True):
                 if (key := f"fit__{t}__{a}__{w}") in res.arrays:
                     ax.plot(x, res.arrays[key], color=c, lw=1.2, label=f"width {w}")
-            ax.set_title(f"{a} · {data.target(t).formula}", fontsize=9)
-            ax.set_xlabel("x" if i == len(targets) - 1 else "")
-    plots.legend(axes[0, -1])
-    fig.tight_layout()
+            ax.set(title=f"{POLY_NAMES.get(a, a)} net · target {data.target(t).formula}",
+                   xlabel="input x" if i == len(targets) - 1 else "", ylabel="" if j else "f(x)")
+    plots.legend_below(fig, axes=axes[:1, :1], ncol=len(widths) + 1, fontsize=7.5)
     return Figure("fits", f"Fitted functions (replicate {res.seeds[0]}, seed 0) at the "
                   "narrowest, a middle and the widest width, over the target (grey).", fig)
 
@@ -684,14 +679,15 @@ def _xor_figure(res) -> Figure:
     ax.scatter(pts[:, 0], pts[:, 1], c=np.where(lab, "tab:red", "tab:blue"), s=120,
                edgecolors="k", zorder=3)
     fig.colorbar(cs, ax=ax, label="logit(1) − logit(0)")
-    ax.set(xlabel="$x_1$", ylabel="$x_2$")
+    ax.set(xlabel="input $x_1$", ylabel="input $x_2$")
     acc = res.tables["xor"]["accuracy"]
     ax.set_title(f"XOR, 2 hidden units: {int((acc == 1).sum())}/{len(acc)} trained nets solve it "
                  "(all replicates)", fontsize=9)
     fig.tight_layout()
     return Figure("xor", "Decision function of the best trained 2-hidden-unit tanh net on XOR "
                   "(black: decision boundary). A single linear threshold unit gets at most 3 of "
-                  "the 4 points (exhaustive LP check); a hand-built 2-unit net gets all 4.", fig)
+                  "the 4 points (exhaustive LP check); a hand-built 2-unit net gets all 4.", fig,
+                  claims=("xor_linear", "xor_two_units_suffice"))
 
 
 def figures(res, cfg: Config) -> list[Figure]:

@@ -111,3 +111,20 @@ def test_report_shows_the_json_verdicts(built):
     assert "Claims ledger" in text and "Provenance" in text
     assert f"{len(pdf.pages)} / {len(pdf.pages)}" in text  # page numbers
     assert f"{built['name']}/report.pdf" in (built["base"] / "reports" / "index.html").read_text()
+
+
+def test_every_figure_prints_well(built):
+    """At its own size each figure fits the report's column and half a page, carries no text
+    under 7 pt, labels its axes in words and keeps its legends off the data
+    (:func:`nntheory.report.figures.print_problems`, measured on the drawn figure)."""
+    import matplotlib.pyplot as plt
+
+    from nntheory.report.figures import set_theme
+
+    study, cfg = built["study"], built["cfg"]
+    ev = runner.load(study, cfg, built["seeds"], root=built["base"] / "results")
+    set_theme()
+    figures = study.figures(ev, cfg)
+    problems = [p for f in figures for p in f.print_problems()]
+    plt.close("all")
+    assert not problems, "\n".join(problems)

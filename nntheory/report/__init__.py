@@ -2,7 +2,7 @@
 
 * :mod:`nntheory.report.figures` — the :class:`Figure` a study returns, SVG serialisation;
 * :mod:`nntheory.report.mathtext` — equations drawn with matplotlib's mathtext as inline SVG
-  (WeasyPrint does not lay out MathML);
+  (WeasyPrint does not lay out MathML), and the ``$...$`` math of the prose around them;
 * :mod:`nntheory.report.render` — ``reports/<study>/index.html``, ``report.pdf`` and
   ``reports/index.html``.
 """

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from nntheory.claims import VERDICT_RULE, Judgement, headline, tally
+from nntheory.report.mathtext import plain_math
 
 
 def ledger_json(study: str, profile: str | None, seeds: Sequence[int],
@@ -21,6 +22,9 @@ def ledger_json(study: str, profile: str | None, seeds: Sequence[int],
          "claims": [{"id", "kind", "statement", "source", "expected", "op", "tolerance",
                      "replicates", "passes", "verdict", "median", "low", "high", "margin",
                      ...}]}
+
+    Statements, sources and notes are plain text (:func:`~nntheory.report.mathtext.plain_math`:
+    ``$n^{-1/2}$`` → ``n^(−1/2)``); the report draws their math.
     """
     return dict(
         study=study, profile=profile, seeds=[int(s) for s in seeds],
@@ -28,7 +32,8 @@ def ledger_json(study: str, profile: str | None, seeds: Sequence[int],
         counts=dict(claim=tally(judgements, "claim"), check=tally(judgements, "check")),
         stale_seeds=[int(s) for s in stale],
         not_judged_at_this_profile=list(not_judged),
-        claims=[j.as_dict() for j in judgements],
+        claims=[{k: plain_math(v) if k in ("statement", "source", "note") else v
+                 for k, v in j.as_dict().items()} for j in judgements],
     )
 
 
@@ -105,11 +110,12 @@ def finding(payload: dict) -> str:
 
     if len(holding) == len(claims):
         margins = [(abs(c["margin"]) / max(abs(c["median"] or 0), 1e-12), c) for c in claims
-                   if isinstance(c["margin"], float) and isinstance(c["median"], float)]
+                   if isinstance(c["margin"], float) and isinstance(c["median"], float)
+                   and c["margin"] != 0.0]  # 0: an exact count or fraction, met exactly
         tight = min(margins, key=lambda mc: mc[0])[1] if margins else None
         return (f"All {len(claims)} published claims hold over {r} replicates"
-                + (f"; the narrowest margin is {tight['id']} ({fmt(tight['margin'])} on "
-                   f"{tight['expected_text']})." if tight else "."))
+                + (f"; the narrowest margin is {tight['id']}, {fmt(tight['margin'])} inside "
+                   f"{tight['expected_text']}." if tight else "."))
     others = [c for c in claims if c["verdict"] != "holds"]
     return (f"{len(holding)} of {len(claims)} published claims hold over {r} replicates; "
             + "; ".join(said(c) for c in others) + ".")

@@ -58,6 +58,28 @@ def reference_slope(ax, xs: Sequence[float], anchor: float, slope: float, label:
     ax.plot(x, anchor * (x / x[0]) ** slope, ls=ls, color=color, lw=lw, label=label)
 
 
+def log_color_scale(fig, axes, values: Sequence[float], cmap: str, label: str):
+    """Colours for a quantity spanning decades (a compute budget, a data size) instead of a
+    legend entry per value: a colour bar beside ``axes`` on a log scale from min to max of
+    ``values``, labelled ``label``; returns the function value(s) → RGBA that it reads."""
+    norm = matplotlib.colors.LogNorm(float(np.min(values)), float(np.max(values)))
+    cm = matplotlib.colormaps[cmap] if isinstance(cmap, str) else cmap
+    fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cm), ax=axes, label=label)
+    return lambda v: cm(norm(np.asarray(v, float)))
+
+
+def log_curves(axes, df: pd.DataFrame, x: str, panels) -> None:
+    """One panel per axis from ``panels``, each ``(curves, xlabel, ylabel, title, loc, top)``:
+    log-y curves ``(column, format, label)`` of ``df`` against column ``x``, the labels and
+    title, the legend at ``loc`` and the y axis up to ``top`` (room for the legend; None: up
+    to the data)."""
+    for ax, (curves, xlabel, ylabel, title, loc, top) in zip(axes, panels, strict=True):
+        for col, fmt, label in curves:
+            ax.semilogy(df[x], df[col], fmt, ms=4, label=label)
+        ax.set(xlabel=xlabel, ylabel=ylabel, title=title, ylim=(None, top))
+        legend(ax, loc, fontsize=8)
+
+
 def legend(ax, where: str = "outside", **kw) -> None:
     """A legend only where something is labelled; ``"outside"`` puts it right of the axes
     (never over data), anything else is passed to matplotlib as ``loc``."""
@@ -72,17 +94,38 @@ def legend(ax, where: str = "outside", **kw) -> None:
 
 
 def legend_below(fig, axes=None, ncol: int | None = None, **kw) -> None:
-    """One legend for the whole figure, under the axes (labels collected once)."""
+    """One legend for the whole figure, under the axes (labels collected once, the axes' own
+    legends, e.g. seaborn's, removed). ``fig`` may be a subfigure; under constrained layout
+    (``layout="constrained"``) the layout makes room for it, so it never meets tick labels."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
     axes = axes if axes is not None else fig.axes
     seen: dict[str, matplotlib.artist.Artist] = {}
     for ax in np.ravel(axes):
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
             seen.setdefault(lab, h)
-    if seen:
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    if seen and isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+        fig.legend(list(seen.values()), list(seen), loc="outside lower center",
+                   ncol=ncol or min(len(seen), 5), frameon=False, **kw)
+    elif seen:
         fig.legend(list(seen.values()), list(seen), loc="lower center",
                    bbox_to_anchor=(0.5, -0.02), ncol=ncol or min(len(seen), 5), frameon=False,
                    **kw)
         fig.subplots_adjust(bottom=0.18)
+
+
+def rows(*ncols: int, height_ratios: Sequence[float] | None = None,
+         figsize: tuple[float, float] = (7.0, 4.0)):
+    """A figure of rows of panels (``ncols[i]`` in row i) under constrained layout, each row a
+    subfigure, so that :func:`legend_below` can put one row's legend between the rows. Returns
+    the figure, the rows (subfigures) and per row the list of its axes."""
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=figsize, layout="constrained")
+    subs = list(np.ravel(fig.subfigures(len(ncols), 1, height_ratios=height_ratios)))
+    return fig, subs, [list(np.ravel(s.subplots(1, n))) for s, n in zip(subs, ncols, strict=True)]
 
 
 def legend_overlaps(fig) -> list[str]:

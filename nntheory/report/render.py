@@ -15,7 +15,7 @@ from nntheory.files import atomic_write
 from nntheory.provenance import code_fingerprint, git_commit
 from nntheory.report.figures import set_theme
 from nntheory.report.ledger import finding, fmt, ledger_json, ledger_rows
-from nntheory.report.mathtext import equation_svg
+from nntheory.report.mathtext import equation_svg, inline_math
 from nntheory.study import Evidence, Study
 
 _ENV = jinja2.Environment(
@@ -28,6 +28,8 @@ _ENV = jinja2.Environment(
 
 
 _ENV.filters["fmt"] = fmt
+_ENV.filters["math"] = inline_math  # $...$ in prose as inline SVG
+_ENV.globals["NOTE"] = "#555"  # the colour of .note text (style.css), for its math
 
 
 #: pages a study's PDF may take at ``quick`` (checked by ``make check-reports``)
@@ -125,6 +127,7 @@ def render_study(study: Study, cfg, ev: Evidence, profile: str | None, out_dir: 
         stale=stale,
         diverged=diverged,
         references=getattr(study.module, "REFERENCES", ()),
+        kinds={c.id: c.kind for c in study.CLAIMS},
         css=_ENV.loader.get_source(_ENV, "style.css")[0],
     )
     out = Path(out_dir) / study.name
