@@ -28,6 +28,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from nntheory.arguments import int_at_least
 from nntheory.compat.neural_tangents import permissive, stax
 
 PARAMETERIZATIONS = ("ntk", "standard")
@@ -141,10 +142,6 @@ class Net:
         return self.init(key, input_shape)[1]
 
 
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
 
 
 def _positive_float(name: str, value) -> float:
@@ -178,9 +175,9 @@ def mlp(
       ValueError: for a non-positive width/depth/out_dim, an unknown activation or
         parameterization, or a non-positive standard deviation.
     """
-    _positive_int("width", width)
-    _positive_int("depth", depth)
-    _positive_int("out_dim", out_dim)
+    int_at_least("width", width)
+    int_at_least("depth", depth)
+    int_at_least("out_dim", out_dim)
     act = activation(activation_name)
     if parameterization not in PARAMETERIZATIONS:
         raise ValueError(
@@ -258,10 +255,10 @@ def modular_mlp(p: int, width: int, activation_name: str = "relu", *,
     "Goldilocks" weight norm). Params are ``{"U", "V", "W"}``; inputs are (n, 2) integer
     tokens.
     """
-    _positive_int("p", p)
-    _positive_int("width", width)
+    int_at_least("p", p)
+    int_at_least("width", width)
     act = activation(activation_name)
-    out_dim = p if out_dim is None else _positive_int("out_dim", out_dim)
+    out_dim = p if out_dim is None else int_at_least("out_dim", out_dim)
     alpha = _positive_float("init_scale", init_scale)
 
     def init(key, input_shape):
@@ -299,15 +296,15 @@ def one_layer_transformer(p: int, *, d_model: int = 128, n_heads: int = 4,
     Initialisation as in the paper's code: N(0, 1/d_model) for W_E, W_pos, W_Q, W_K, W_V,
     W_O, W_in, W_out; N(0, 1/d_vocab) with d_vocab = p + 1 for W_U; zero biases.
     """
-    _positive_int("p", p)
-    _positive_int("d_model", d_model)
-    _positive_int("n_heads", n_heads)
-    _positive_int("d_mlp", d_mlp)
+    int_at_least("p", p)
+    int_at_least("d_model", d_model)
+    int_at_least("n_heads", n_heads)
+    int_at_least("d_mlp", d_mlp)
     if d_head is None:
         if d_model % n_heads:
             raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
         d_head = d_model // n_heads
-    _positive_int("d_head", d_head)
+    int_at_least("d_head", d_head)
     act = activation(activation_name)
     n_ctx, d_vocab = 3, p + 1
 

@@ -74,19 +74,12 @@ import scipy.optimize
 import scipy.sparse
 import scipy.special
 
+from nntheory.arguments import int_at_least
 from nntheory.data import numpy_rng
 
 # ---------------------------------------------------------------------------------------------
 # Argument checks
 # ---------------------------------------------------------------------------------------------
-
-
-def _positive_int(name: str, value) -> int:
-    """``value`` as an int >= 1 (Python or NumPy integers; bools, floats and the rest refused)."""
-    if (isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer)
-            or value < 1):
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
 
 
 def _nonneg_finite(name: str, value) -> float:
@@ -147,7 +140,7 @@ def cover_count(p: int, n: int) -> int:
     Raises:
       ValueError: p or n is not an integer >= 1 (0, negative, a float, a bool), naming it.
     """
-    p, n = _positive_int("p", p), _positive_int("n", n)
+    p, n = int_at_least("p", p), int_at_least("n", n)
     return 2 * sum(math.comb(p - 1, k) for k in range(min(n, p)))
 
 
@@ -230,7 +223,7 @@ def separable_batch(xs, ys, *, chunk: int = 16) -> np.ndarray:
     """
     x = _points(xs, 3)
     y = _labels(ys, x.shape)
-    chunk = _positive_int("chunk", chunk)
+    chunk = int_at_least("chunk", chunk)
     return np.concatenate([_separable_lp(x[i:i + chunk], y[i:i + chunk])
                            for i in range(0, x.shape[0], chunk)])
 
@@ -276,8 +269,8 @@ def separable_fraction(key, p: int, n: int, trials: int) -> tuple[float, np.ndar
     Raises:
       ValueError: p, n or trials is not an integer >= 1, naming it.
     """
-    p, n = _positive_int("p", p), _positive_int("n", n)
-    trials = _positive_int("trials", trials)
+    p, n = int_at_least("p", p), int_at_least("n", n)
+    trials = int_at_least("trials", trials)
     rng = numpy_rng(key)
     x = rng.standard_normal((trials, p, n))
     y = rng.choice(np.array([-1.0, 1.0]), size=(trials, p))
@@ -415,7 +408,7 @@ def perceptron_train(x, y, max_epochs: int) -> PerceptronRun:
     """
     x = _points(x, 2)
     y = _labels(y, x.shape)
-    max_epochs = _positive_int("max_epochs", max_epochs)
+    max_epochs = int_at_least("max_epochs", max_epochs)
     with jax.enable_x64(True):
         w, m, c = _perceptron_one(jnp.asarray(x), jnp.asarray(y), jnp.asarray(max_epochs))
         return PerceptronRun(np.asarray(w), int(m), bool(c))
@@ -439,7 +432,7 @@ def perceptron_train_batch(xs, ys, max_epochs: int) -> PerceptronRun:
     """
     x = _points(xs, 3)
     y = _labels(ys, x.shape)
-    max_epochs = _positive_int("max_epochs", max_epochs)
+    max_epochs = int_at_least("max_epochs", max_epochs)
     with jax.enable_x64(True):
         w, m, c = _perceptron_many(jnp.asarray(x), jnp.asarray(y), jnp.asarray(max_epochs))
         return PerceptronRun(np.asarray(w), np.asarray(m), np.asarray(c))
@@ -481,7 +474,7 @@ def perceptron_cycles(x, y, max_epochs: int) -> bool:
     """
     x = _points(x, 2)
     y = _labels(y, x.shape)
-    max_epochs = _positive_int("max_epochs", max_epochs)
+    max_epochs = int_at_least("max_epochs", max_epochs)
     with jax.enable_x64(True):
         ws, ms = _boundary_weights(jnp.asarray(x), jnp.asarray(y), max_epochs=max_epochs)
         ws, ms = np.asarray(ws), np.asarray(ms)
@@ -554,7 +547,7 @@ def _planted_many(keys, margin, *, p, n):
 
 
 def _planted_args(p, n, margin):
-    return _positive_int("p", p), _positive_int("n", n), _nonneg_finite("margin", margin)
+    return int_at_least("p", p), int_at_least("n", n), _nonneg_finite("margin", margin)
 
 
 def planted_dataset(key, p: int, n: int, margin: float) -> tuple[np.ndarray, ...]:
@@ -595,7 +588,7 @@ def planted_datasets(key, count: int, p: int, n: int, margin: float) -> tuple[np
     Raises:
       ValueError: count, p or n is not an integer >= 1, or the margin is negative or not finite.
     """
-    count = _positive_int("count", count)
+    count = int_at_least("count", count)
     p, n, margin = _planted_args(p, n, margin)
     with jax.enable_x64(True):
         out = _planted_many(jax.random.split(key, count), jnp.asarray(margin), p=p, n=n)
@@ -627,7 +620,7 @@ class ThresholdNet(NamedTuple):
 def boolean_inputs(n: int) -> np.ndarray:
     """All 2^n inputs in {0, 1}^n, shape (2^n, n), in ``itertools.product`` order: row i holds
     the binary digits of i, most significant first. Truth tables are indexed the same way."""
-    n = _positive_int("n", n)
+    n = int_at_least("n", n)
     bits = (np.arange(2**n)[:, None] >> np.arange(n - 1, -1, -1)[None, :]) & 1
     return bits.astype(np.float32)
 
@@ -717,7 +710,7 @@ def all_boolean_functions_realised(n: int) -> int:
     Raises:
       ValueError: n is not an integer in 1..4.
     """
-    n = _positive_int("n", n)
+    n = int_at_least("n", n)
     if n > 4:
         raise ValueError(f"n must be at most 4 (2^(2^n) functions are enumerated), got {n}")
     inputs = boolean_inputs(n)
@@ -749,7 +742,7 @@ def parity_construction(n: int) -> ThresholdNet:
     Raises:
       ValueError: n is not an integer >= 1.
     """
-    n = _positive_int("n", n)
+    n = int_at_least("n", n)
     k = np.arange(1, n + 1, dtype=np.float32)
     w2 = np.where(k % 2 == 1, 1.0, -1.0).astype(np.float32)
     return ThresholdNet(np.ones((n, n), np.float32), -k, w2, np.float32(-0.5))

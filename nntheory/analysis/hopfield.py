@@ -88,6 +88,8 @@ import scipy.special
 import scipy.stats
 from jax import lax
 
+from nntheory.arguments import int_at_least
+
 #: The critical load of the replica-symmetric theory (Amit, Gutfreund & Sompolinsky 1985).
 ALPHA_C = 0.138
 #: The retrieval overlap m at α_c (Amit, Gutfreund & Sompolinsky 1985, 1987).
@@ -101,14 +103,6 @@ _HI = lax.Precision.HIGHEST  # exact float32 products on every backend (no TF32/
 # ---------------------------------------------------------------------------------------------
 # Argument checks
 # ---------------------------------------------------------------------------------------------
-
-
-def _int_at_least(name: str, value, low: int) -> int:
-    """``value`` as an int >= ``low`` (Python or NumPy integers; bools, floats refused)."""
-    if (isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer)
-            or value < low):
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
 
 
 def _load_range(arr: np.ndarray) -> None:
@@ -158,8 +152,8 @@ def random_patterns(key, p: int, n: int) -> jax.Array:
     Raises:
       ValueError: ``p`` < 1 or ``n`` < 2.
     """
-    p = _int_at_least("p", p, 1)
-    n = _int_at_least("n", n, 2)
+    p = int_at_least("p", p, 1)
+    n = int_at_least("n", n, 2)
     return _patterns(key, p, n)
 
 
@@ -291,7 +285,7 @@ def async_dynamics(key, W, s0, sweeps: int, *, record: str = "sweep") -> Dynamic
     Raises:
       ValueError: shapes do not match, ``s0`` is not ±1, ``sweeps`` < 1 or ``record`` unknown.
     """
-    sweeps = _int_at_least("sweeps", sweeps, 1)
+    sweeps = int_at_least("sweeps", sweeps, 1)
     if record not in ("sweep", "update"):
         raise ValueError(f"record must be 'sweep' or 'update', got {record!r}")
     W = jnp.asarray(W, jnp.float32)
@@ -437,7 +431,7 @@ def hebbian_dynamics(key, patterns, s0, sweeps: int) -> HebbianRun:
     Raises:
       ValueError: shapes do not match, entries are not ±1, or ``sweeps`` < 1.
     """
-    sweeps = _int_at_least("sweeps", sweeps, 1)
+    sweeps = int_at_least("sweeps", sweeps, 1)
     x = jnp.asarray(patterns, jnp.float32)
     s0 = jnp.asarray(s0, jnp.float32)
     if (x.ndim != 2 or x.shape[0] < 1 or x.shape[1] < 2 or s0.ndim not in (1, 2)
@@ -490,7 +484,7 @@ def flip_probability_prediction(alpha, n: int | None = None, *,
             raise ValueError("self_coupling needs n (it is a finite-N correction)")
         _load_range(a.ravel())
         return scipy.special.ndtr(-1.0 / np.sqrt(a))
-    n = _int_at_least("n", n, 2)
+    n = int_at_least("n", n, 2)
     p, _ = _loads(a.ravel(), n)
     p = p.reshape(a.shape).astype(np.float64)
     with np.errstate(divide="ignore"):
@@ -520,8 +514,8 @@ def flip_probability_exact(n: int, p: int, *, self_coupling: bool = False) -> fl
     Raises:
       ValueError: ``n`` < 2 or ``p`` < 1.
     """
-    n = _int_at_least("n", n, 2)
-    p = _int_at_least("p", p, 1)
+    n = int_at_least("n", n, 2)
+    p = int_at_least("p", p, 1)
     m = (p - 1) * (n - 1)
     t = (n + p - 1) if self_coupling else (n - 1)
     k_max = math.ceil((m - t) / 2) - 1  # 2K − M < −T  ⇔  K ≤ ceil((M − T)/2) − 1
@@ -586,11 +580,11 @@ def one_step_flip_probability(key, n: int, loads, seeds: int, *,
     Raises:
       ValueError: ``n`` < 2, a load outside (0, 1) or storing no pattern, ``seeds`` < 1.
     """
-    n = _int_at_least("n", n, 2)
+    n = int_at_least("n", n, 2)
     p_arr, used = _loads(loads, n)
-    seeds = _int_at_least("seeds", seeds, 1)
+    seeds = int_at_least("seeds", seeds, 1)
     if batch_size is not None:
-        batch_size = _int_at_least("batch_size", batch_size, 1)
+        batch_size = int_at_least("batch_size", batch_size, 1)
     seed_idx = jnp.arange(seeds)
     by_p = {int(p): np.asarray(_flip_counts(key, seed_idx, n=n, p=int(p), batch_size=batch_size))
             for p in np.unique(p_arr)}
@@ -673,12 +667,12 @@ def retrieval_curve(key, n: int, loads, seeds: int, sweeps: int, *, starts: int 
       ValueError: ``n`` < 2, a load outside (0, 1) or storing no pattern, ``seeds``,
         ``sweeps`` or ``starts`` < 1.
     """
-    n = _int_at_least("n", n, 2)
+    n = int_at_least("n", n, 2)
     p_arr, used = _loads(loads, n)
-    seeds = _int_at_least("seeds", seeds, 1)
-    sweeps = _int_at_least("sweeps", sweeps, 1)
-    starts = _int_at_least("starts", starts, 1)
-    batch_size = seeds if batch_size is None else _int_at_least("batch_size", batch_size, 1)
+    seeds = int_at_least("seeds", seeds, 1)
+    sweeps = int_at_least("sweeps", sweeps, 1)
+    starts = int_at_least("starts", starts, 1)
+    batch_size = seeds if batch_size is None else int_at_least("batch_size", batch_size, 1)
     n_loads = len(p_arr)
     seed_idx = jnp.tile(jnp.arange(seeds), n_loads)
     p_idx = jnp.repeat(jnp.asarray(p_arr, jnp.int32), seeds)

@@ -98,15 +98,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from nntheory.arguments import int_at_least
+
 # ---------------------------------------------------------------------------------------------
 # Validation
 # ---------------------------------------------------------------------------------------------
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def _positive_array(name: str, value, *, ndim: int | None = None) -> np.ndarray:
@@ -129,7 +125,7 @@ def _record_every(steps: int, record_every: int | None) -> int:
         while steps % n_windows:
             n_windows -= 1
         return steps // n_windows
-    rec = _positive_int("record_every", record_every)
+    rec = int_at_least("record_every", record_every)
     if steps % rec:
         raise ValueError(f"record_every = {rec} must divide steps = {steps}")
     return rec
@@ -396,8 +392,8 @@ def lms_learning_curves(key, eigenvalues, mus, steps: int, noise_sd: float = 0.1
     """
     lam = _positive_array("eigenvalues", eigenvalues, ndim=1)
     mus = _positive_array("mus", np.atleast_1d(np.asarray(mus, np.float64)), ndim=1)
-    steps = _positive_int("steps", steps)
-    seeds = _positive_int("seeds", seeds)
+    steps = int_at_least("steps", steps)
+    seeds = int_at_least("seeds", seeds)
     rec = _record_every(steps, record_every)
     if not (np.isfinite(noise_sd) and noise_sd >= 0):
         raise ValueError(f"noise_sd must be non-negative and finite, got {noise_sd!r}")
@@ -540,11 +536,11 @@ def adaline_digits(key, *, n_train: int = 1200, mu: float = 1e-3, epochs: int = 
       ValueError: ``n_train`` leaves no test images, or ``mu``, ``epochs`` or ``anneal`` is out
         of range (naming the value).
     """
-    n_train = _positive_int("n_train", n_train)
+    n_train = int_at_least("n_train", n_train)
     if n_train >= DIGITS_SIZE:
         raise ValueError(f"n_train = {n_train} leaves no test images (there are {DIGITS_SIZE})")
     _positive_array("mu", mu)
-    epochs = _positive_int("epochs", epochs)
+    epochs = int_at_least("epochs", epochs)
     if not (np.isfinite(anneal) and anneal >= 0):
         raise ValueError(f"anneal must be non-negative and finite, got {anneal!r}")
     k_split, k_order = jax.random.split(key)
@@ -671,8 +667,8 @@ def hebb_oja_run(key, eigenvalues, eta, steps: int, seeds: int = 5, *,
     lam = _positive_array("eigenvalues", eigenvalues, ndim=1)
     scalar = np.ndim(eta) == 0
     etas = _positive_array("eta", np.atleast_1d(np.asarray(eta, np.float64)), ndim=1)
-    steps = _positive_int("steps", steps)
-    seeds = _positive_int("seeds", seeds)
+    steps = int_at_least("steps", steps)
+    seeds = int_at_least("seeds", seeds)
     rec = _record_every(steps, record_every)
     _positive_array("init_norm", init_norm)
     top = np.sort(lam)[::-1]
