@@ -8,7 +8,12 @@ declares the sweeps, the claims with their sources and the figures.
 Chosen before any replicate of this study: every threshold below, each with its reason. The
 LMS claims were restated after the analysis module's own tests (development seeds) showed that
 a single LMS run diverges near the Gaussian mean-square limit, a few times below the
-mean-weight limit 2/λ_max of the textbooks (see lms_boundary_not_at_mean_limit).
+mean-weight limit 2/λ_max of the textbooks (see lms_boundary_not_at_mean_limit). Changed after
+replicates 0–4: the LMS run length, 20,000 → 80,000 steps (the light spectrum had not reached
+its steady state; see lms_misadjustment_small_step). Measured at quick, seeds 0–4 and
+9000–9004: oja_rate reads 0.78–0.91 of η(λ₁ − λ₂) (fragile, then failing); Cover's half point
+and transition width are fragile with 100 labellings per point; Hopfield's extrapolated
+capacity is 0.14–0.16.
 """
 
 from __future__ import annotations
