@@ -283,3 +283,23 @@ def headline(judgements: Sequence[Judgement]) -> str:
     if k["total"]:
         text += f"; {k['holds']} of {k['total']} checks hold"
     return text
+
+
+def farthest(values, target: float, *, log: bool = False) -> float:
+    """The value farthest from ``target``: what a two-sided claim about all of them (several
+    fitted exponents, one ratio per setting) must bound; its sign says on which side the worst
+    case lies. With ``log``, distance is ``|ln(v / target)|`` (ratios, judged by factor), and a
+    value that is not positive is infinitely far. ``values`` is a sequence, an array or a
+    mapping (its values). NaN if there is none or any is NaN: a missing measurement fails the
+    claim."""
+    if isinstance(values, Mapping):
+        values = list(values.values())
+    v = np.asarray(values, np.float64).ravel()
+    if v.size == 0 or np.isnan(v).any():
+        return float("nan")
+    if log:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dist = np.where(v > 0, np.abs(np.log(np.where(v > 0, v, 1.0) / target)), np.inf)
+    else:
+        dist = np.abs(v - target)
+    return float(v[np.argmax(dist)])

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from nntheory.analysis import classic, hopfield, lms
-from nntheory.claims import Claim
+from nntheory.claims import Claim, farthest
 from nntheory.config import (
     StudyConfig,
     at_least,
@@ -439,11 +439,6 @@ SWEEPS = {
 }
 
 
-def _worst(ratios, center: float = 1.0) -> float:
-    """The ratio farthest from ``center`` in log (the one a two-sided band judges)."""
-    return float(max(ratios, key=lambda r: abs(np.log(r / center)) if r > 0 else np.inf))
-
-
 def _half_crossing(d: pd.DataFrame) -> float:
     """P/N where the separable fraction first falls below 1/2, interpolated linearly."""
     r, f = d["ratio"].to_numpy(), d["separable"].to_numpy()
@@ -520,14 +515,15 @@ def metrics(tables, arrays, cfg: Config) -> dict[str, float]:
         cover_width_slope=float(np.polyfit(np.log(widths.index), np.log(widths), 1)[0])
         if len(widths) >= 2 else float("nan"),
         lms_boundary_over_mean_limit_worst=float((lb["boundary"] / lb["mean_limit"]).max()),
-        lms_boundary_over_ms_limit_worst=_worst(lb["boundary"] / lb["ms_limit"],
-                                                np.sqrt(0.9 * 1.5)),
+        lms_boundary_over_ms_limit_worst=farthest(lb["boundary"] / lb["ms_limit"],
+                                                  np.sqrt(0.9 * 1.5), log=True),
         lms_misadjustment_worst_rel_error=float(rel["rel"].max()),
         adaline_accuracy_gap=abs(ada["test_accuracy_lms"] - ada["test_accuracy_ls"]),
         oja_min_abs_cos=float(oja["min_abs_cos"].min()),
         oja_max_norm_error=float(oja["max_norm_error"].max()),
-        oja_rate_ratio_worst=_worst(oja["oja_rate"] / oja["oja_predicted"]),
-        hebb_rate_ratio_worst=_worst(oja["hebb_rate"] / oja["hebb_predicted"]),
+        oja_rate_ratio_worst=farthest(oja["oja_rate"] / oja["oja_predicted"], 1.0, log=True),
+        hebb_rate_ratio_worst=farthest(oja["hebb_rate"] / oja["hebb_predicted"], 1.0,
+                                       log=True),
         hopfield_max_energy_increase_ulp=float(tables["energy"]["max_increase_ulp"].max()),
         hopfield_flip_worst_rel_error=float(
             (counted["flip_probability"] / counted["prediction"] - 1).abs().max()),

@@ -35,7 +35,7 @@ import seaborn as sns
 from nntheory import data, nets, symbolic, train
 from nntheory.analysis import approximation as approx
 from nntheory.analysis import expressivity as ex
-from nntheory.claims import Claim
+from nntheory.claims import Claim, farthest
 from nntheory.config import StudyConfig, at_least, at_most, field, increasing, nonempty, positive
 from nntheory.report import Figure, plots
 from nntheory.study import Rows, Sweep
@@ -464,16 +464,16 @@ def metrics(tables, arrays, cfg: Config) -> dict[str, float]:
             "neurons"), v.to_numpy())
         m.update({f"line_regions_per_neuron__depth{L}__N{n}": x for (_, n), x in zip(
             v.index, ratio, strict=True)})
-    m.update(line_regions_worst_slope=ex.farthest_from([v for k, v in m.items() if k.startswith(
-        "line_regions_slope")], 1.0), line_regions_worst_ratio=ex.farthest_from([
+    m.update(line_regions_worst_slope=farthest([v for k, v in m.items() if k.startswith(
+        "line_regions_slope")], 1.0), line_regions_worst_ratio=farthest([
             v for k, v in m.items() if k.startswith("line_regions_per_neuron")], 1.0))
     # 3. trajectory length: geometric mean growth per σ_w² against the mean field
     p = tables["growth"].assign(growth=np.log(tables["growth"]["growth"])).groupby(
         ["activation", "sigma_w2", "predicted", "fixed_point", "critical"], as_index=False)[
         "growth"].mean().assign(growth=lambda d: np.exp(d["growth"]))
     ok = p[np.abs(p["fixed_point"] - 1) > SIDE_MARGIN]
-    m.update(trajectory_worst_ratio=ex.farthest_from(p["growth"] / p["predicted"], 1.0),
-             trajectory_worst_ratio_fixed_point=ex.farthest_from(
+    m.update(trajectory_worst_ratio=farthest(p["growth"] / p["predicted"], 1.0),
+             trajectory_worst_ratio_fixed_point=farthest(
                  p["growth"] / p["fixed_point"], 1.0),
              trajectory_side_agreement=np.mean((ok["growth"] > 1) == (ok["sigma_w2"]
                                                                       > ok["critical"])))
@@ -485,7 +485,7 @@ def metrics(tables, arrays, cfg: Config) -> dict[str, float]:
               for n, c in (("", "segment"), ("_whole", "whole"))})
     change = [tr[f"{c}_after"].mean() / tr[f"{c}_before"].mean() for c in ("segment", "whole")]
     m.update(train_test_loss=np.median(tr["test_loss"]),
-             train_regions_worst_change=np.exp(ex.farthest_from(np.log(change), 0)))
+             train_regions_worst_change=np.exp(farthest(np.log(change), 0)))
     # 5. Yarotsky
     y = tables["yarotsky"]
     m.update(yarotsky_max_rel_error=y["rel_error"].max(),

@@ -33,7 +33,7 @@ import seaborn as sns
 
 from nntheory import config, kernels, nets, symbolic, train
 from nntheory.analysis import ntk as ntk_analysis
-from nntheory.claims import Claim
+from nntheory.claims import Claim, farthest
 from nntheory.config import StudyConfig, field, increasing, nonempty, nonnegative, one_of, positive
 from nntheory.report import Figure, plots
 from nntheory.study import Rows, Sweep
@@ -510,7 +510,7 @@ def metrics(tables, arrays, cfg: Config) -> dict[str, float]:
         slopes[depth] = m[f"conv_slope__depth{depth}"] = _slope(g, "distance")
         for w, gw in g.groupby("width"):
             m[f"conv_distance__depth{depth}__w{w}"] = float(gw["distance"].mean())
-    m["conv_slope_worst"] = ntk_analysis.farthest(slopes, RATE)
+    m["conv_slope_worst"] = farthest(slopes, RATE)
     ok = trained[~trained["diverged"].astype(bool)]
     for (p, a), g in ok.groupby(["parameterization", "activation"]):
         for col in ("drift", "lin_gap", "kernel_gap")[:3 if p == "ntk" else 2]:
@@ -519,10 +519,9 @@ def metrics(tables, arrays, cfg: Config) -> dict[str, float]:
                       for w, v in g.groupby("width")[col].mean().items()})
     per_act = lambda key: {a: m.get(key.format(a), np.nan) for a in cfg.train_activations}
     if "mean_field" in cfg.parameterizations:
-        m["drift_slope__mean_field_worst"] = ntk_analysis.farthest(
+        m["drift_slope__mean_field_worst"] = farthest(
             per_act("drift_slope__mean_field__{}"), 0.0)
-    m["kernel_gap_slope_worst"] = ntk_analysis.farthest(per_act("kernel_gap_slope__ntk__{}"),
-                                                        RATE)
+    m["kernel_gap_slope_worst"] = farthest(per_act("kernel_gap_slope__ntk__{}"), RATE)
     ntk = trained[trained["parameterization"] == "ntk"]
     # numpy maxima, so that a NaN propagates into the metric (and fails its claim)
     m["flow_vs_descent_max"] = float(np.max(ntk["flow_vs_descent"].to_numpy()))

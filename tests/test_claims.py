@@ -244,3 +244,19 @@ def test_a_claim_may_be_judged_at_some_profiles_only():
     assert claim("<=", 1.0).judged_at("quick")
     with pytest.raises(ValueError, match="profiles"):
         Claim("tf", "s", "src", "m", "<=", 1.0, profiles="full")
+
+
+def test_farthest_picks_the_value_a_two_sided_claim_must_bound():
+    from nntheory.claims import farthest
+
+    assert farthest([0.9, 1.05, 1.2], 1.0) == 1.2
+    assert farthest([0.7, 1.05, 1.2], 1.0) == 0.7
+    assert farthest(np.array([2.0]), 0.0) == 2.0
+    assert farthest({"erf": -0.9, "relu": -0.7}, -1.0) == -0.7  # a mapping: its values
+    assert farthest({"a": 0.1, "b": -0.12}, 0.0) == -0.12
+    assert np.isnan(farthest({"a": -1.0, "b": np.nan}, -1.0))
+    assert np.isnan(farthest({}, -1.0))
+    # ratios judged by factor
+    assert farthest([0.8, 1.1, 1.2], 1.0, log=True) == 0.8
+    assert farthest([0.95, 1.3], 1.0, log=True) == 1.3
+    assert farthest([1.1, -0.5], 1.0, log=True) == -0.5  # not positive: infinitely far

@@ -46,8 +46,3 @@ def test_half_crossing_and_probit_width_by_hand():
     alpha = np.array([1.8, 2.0, 2.2])
     w = pd.DataFrame(dict(points=alpha * 10, dim=10, separable=norm.cdf((2.0 - alpha) / 0.3)))
     assert STUDY._probit_width(w) == pytest.approx(0.3)
-
-
-def test_worst_ratio_is_the_farthest_in_log():
-    assert STUDY._worst([0.8, 1.1, 1.2]) == 0.8
-    assert STUDY._worst([0.95, 1.3]) == 1.3

@@ -453,12 +453,6 @@ def test_tangent_lengths_match_one_net_at_a_time_in_any_chunking(max_bytes):
                                                              tangents), rtol=1e-5)
 
 
-def test_farthest_from_picks_the_value_a_two_sided_claim_must_bound():
-    assert ex.farthest_from([0.9, 1.05, 1.2], 1.0) == 1.2
-    assert ex.farthest_from([0.7, 1.05, 1.2], 1.0) == 0.7
-    assert ex.farthest_from(np.array([2.0]), 0.0) == 2.0
-
-
 @pytest.mark.parametrize(("act", "sigma_w2", "b_std"), [("relu", 3.0, 0.1), ("tanh", 0.5, 0.0),
                                                         ("tanh", 4.0, 0.0)])
 def test_tangent_lengths_of_wide_nets_follow_the_mean_field(act, sigma_w2, b_std):

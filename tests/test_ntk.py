@@ -252,10 +252,6 @@ def test_width_exponent_and_farthest():
     w = np.repeat([256.0, 1024.0, 4096.0], 3)
     c = np.tile([1.0, 2.0, 0.5], 3)
     assert A.width_exponent(w, c * w**-0.75) == pytest.approx(-0.75)
-    assert A.farthest({"erf": -0.9, "relu": -0.7}, -1.0) == -0.7
-    assert A.farthest({"a": 0.1, "b": -0.12}, 0.0) == -0.12
-    assert np.isnan(A.farthest({"a": -1.0, "b": np.nan}, -1.0))
-    assert np.isnan(A.farthest({}, -1.0))
 
 
 def test_accuracy_and_centred_targets():

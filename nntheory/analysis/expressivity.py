@@ -1028,15 +1028,6 @@ def random_circle(key, dim: int, n_points: int) -> jax.Array:
                             + jnp.sin(theta)[:, None] * u[1][None, :])
 
 
-def farthest_from(values, target: float) -> float:
-    """The value farthest from ``target``: what a two-sided claim around ``target`` must bound
-    (its sign says on which side the worst case lies)."""
-    v = np.asarray(values, np.float64).ravel()
-    if not v.size:
-        raise ValueError("farthest_from needs at least one value")
-    return float(v[np.argmax(np.abs(v - target))])
-
-
 def circle_with_tangents(key, dim: int, n_points: int) -> tuple[jax.Array, jax.Array]:
     """The circle x(θ) = √dim (cos θ u + sin θ v) at θ_i = 2π i/T, i < T (no repeated end), and
     its tangents dx/dθ = √dim (−sin θ u + cos θ v), float32: the input of :func:`tangent_length`

@@ -30,8 +30,6 @@ Nothing here reads files or prints.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -149,16 +147,6 @@ def width_exponent(width, value) -> float:
     pooled over every (width, seed) pair given (the seeds of one width are repeated rows)."""
     return approximation.loglog_slope(np.asarray(width, np.float64),
                                       np.asarray(value, np.float64))
-
-
-def farthest(values: Mapping, expected: float) -> float:
-    """The value farthest from ``expected`` (e.g. the worst of several fitted exponents, one per
-    depth or activation): what a two-sided claim about all of them must bound. NaN if any
-    value is NaN (a missing measurement fails the claim)."""
-    v = np.asarray(list(values.values()), np.float64)
-    if v.size == 0 or np.isnan(v).any():
-        return float("nan")
-    return float(v[np.argmax(np.abs(v - expected))])
 
 
 def mlp_sizes(d_in: int, width: int, depth: int, d_out: int) -> dict[str, float]:
