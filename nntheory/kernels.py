@@ -126,19 +126,31 @@ def symbolic_kernel_errors(activation: str, depth: int, x, *, w_std: float,
 # ---------------------------------------------------------------------------------------------
 
 #: ``"auto"``: ``"structured"`` where it applies (MLPs of :func:`nntheory.nets.mlp`), else
-#: ``"ntk_vector_products"``. ``"jacrev"`` is the plain reference: full Jacobians, contracted.
-IMPLEMENTATIONS = ("auto", "structured", "ntk_vector_products", "jacobian_contraction", "jacrev")
+#: ``"ntk_vector_products"`` (``benchmarks/ntk_empirical.py`` times ours against
+#: neural-tangents' structured derivatives on the same MLP in one run; ours is the faster there,
+#: so it stays the default). ``"jacrev"`` is the plain reference: full Jacobians, contracted.
+#: ``"structured_derivatives"`` and ``"nt_auto"`` are neural-tangents' ``STRUCTURED_DERIVATIVES``
+#: (any stax net, Novak et al. 2022) and ``AUTO`` (it compiles every implementation once per
+#: input shape and keeps the one XLA counts fewest FLOPs for; it prints one line each), run
+#: through the patches of :mod:`nntheory.compat.neural_tangents`.
+IMPLEMENTATIONS = ("auto", "structured", "ntk_vector_products", "jacobian_contraction", "jacrev",
+                   "structured_derivatives", "nt_auto")
 
 _NT_IMPLEMENTATIONS = {
     "ntk_vector_products": "NTK_VECTOR_PRODUCTS",
     "jacobian_contraction": "JACOBIAN_CONTRACTION",
+    "structured_derivatives": "STRUCTURED_DERIVATIVES",
+    "nt_auto": "AUTO",
 }
+#: neural-tangents' names (``nt.NtkImplementation`` members or their names) → ours.
+_FROM_NT_NAME = {v: k for k, v in _NT_IMPLEMENTATIONS.items()}
 
 
 def supports_structured(net: Net) -> bool:
     """Whether the ``"structured"`` empirical NTK applies: an MLP built by
     :func:`nntheory.nets.mlp` (dense layers and an elementwise activation)."""
-    return net.info.get("kind") == "mlp" and not net.info.get("linearized", False)
+    return (net.info.get("kind") == "mlp" and not net.info.get("linearized", False)
+            and net.info.get("out_activation") is None)
 
 
 def _dense_coefficients(info: dict, n_in: int, last: bool) -> tuple[float, float]:
@@ -221,32 +233,50 @@ def _ntk_program(net: Net, implementation: str) -> Callable:
     return jax.jit(lambda p, x1, x2: fn(x1, x2, p))
 
 
-def resolve_implementation(net: Net, implementation: str = "auto") -> str:
+def resolve_implementation(net: Net, implementation="auto") -> str:
     """The implementation ``empirical_ntk`` uses for ``net`` (``"auto"`` resolved).
 
+    ``implementation`` is one of :data:`IMPLEMENTATIONS`, or a neural-tangents name:
+    an ``nt.NtkImplementation`` member or its name (``"STRUCTURED_DERIVATIVES"`` →
+    ``"structured_derivatives"``, ``"AUTO"`` → ``"nt_auto"``, …).
+
     Raises:
-      ValueError: unknown implementation, or ``"structured"`` for a net it does not apply to.
+      ValueError: unknown implementation, ``"structured"`` for a net it does not apply to, or a
+        neural-tangents implementation that is broken on this JAX (outside the pin of
+        :mod:`nntheory.compat.neural_tangents`).
     """
+    from nntheory.compat import neural_tangents as compat
+
+    if isinstance(implementation, nt.NtkImplementation):
+        implementation = implementation.name
+    implementation = _FROM_NT_NAME.get(implementation, implementation)
     if implementation not in IMPLEMENTATIONS:
         raise ValueError(f"unknown NTK implementation {implementation!r}; allowed: "
-                         f"{', '.join(IMPLEMENTATIONS)}")
+                         f"{', '.join(IMPLEMENTATIONS)} (or neural-tangents' names: "
+                         f"{', '.join(_FROM_NT_NAME)})")
     if implementation == "auto":
         return "structured" if supports_structured(net) else "ntk_vector_products"
     if implementation == "structured" and not supports_structured(net):
         raise ValueError(f"the structured NTK applies to nets.mlp networks only, not {net.name}")
+    if _NT_IMPLEMENTATIONS.get(implementation) in compat.BROKEN_NTK_IMPLEMENTATIONS:
+        raise ValueError(f"neural-tangents' {_NT_IMPLEMENTATIONS[implementation]} is broken on "
+                         "this JAX (see nntheory.compat.neural_tangents)")
     return implementation
 
 
-def empirical_ntk(net: Net, params, x1, x2=None, implementation: str = "auto") -> jax.Array:
+def empirical_ntk(net: Net, params, x1, x2=None, implementation="auto") -> jax.Array:
     """The empirical NTK Θ̂(x1, x2) = (1/k) Σ_o ∂f_o(x1)/∂θ · ∂f_o(x2)/∂θ, shape (n1, n2).
 
     Jacot et al. 2018, arXiv:1806.07572, Def. 1 (traced over the k outputs and divided by k,
     like neural-tangents' ``trace_axes=(-1,)``, so it is comparable with the analytic NTK).
 
     Implementations (:data:`IMPLEMENTATIONS`): ``"structured"`` (MLPs only, O(n² Σ widths); see
-    :func:`_structured_ntk`), neural-tangents' ``"ntk_vector_products"`` and
-    ``"jacobian_contraction"`` (Novak et al. 2022, arXiv:2206.08720, Sec. 3), and ``"jacrev"``
-    (full Jacobians). ``"auto"`` picks ``"structured"`` where it applies. All are jitted (one
+    :func:`_structured_ntk`), neural-tangents' ``"ntk_vector_products"``,
+    ``"jacobian_contraction"`` and ``"structured_derivatives"`` (any stax net; Novak et al. 2022,
+    arXiv:2206.08720, Sec. 3–4) and its ``"nt_auto"``, and ``"jacrev"`` (full Jacobians);
+    neural-tangents' own names (``"STRUCTURED_DERIVATIVES"``, ``nt.NtkImplementation.AUTO``, …)
+    are accepted too (:func:`resolve_implementation`). ``"auto"`` picks ``"structured"`` where
+    it applies, else ``"ntk_vector_products"``. All are jitted (one
     compilation per net and implementation) and can be called under ``jax.vmap`` over a
     leading member axis of ``params``. ``x2=None`` means x2 = x1.
     """
