@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -303,3 +303,13 @@ def farthest(values, target: float, *, log: bool = False) -> float:
     else:
         dist = np.abs(v - target)
     return float(v[np.argmax(dist)])
+
+
+def measured(fn: Callable, *args, **kwargs) -> float:
+    """``fn(*args, **kwargs)`` as a float, or NaN where the measurement cannot be made (``fn``
+    raises ValueError: a fit with too few points, a curve that never crosses): a missing
+    measurement fails its claim instead of stopping the report."""
+    try:
+        return float(fn(*args, **kwargs))
+    except ValueError:
+        return float("nan")

@@ -164,8 +164,11 @@ def mlp(
     w_std: float = 2.0**0.5,
     b_std: float = 0.1,
     out_w_std: float | None = None,
+    out_activation: str | None = None,
 ) -> Net:
-    """A fully connected net: ``depth`` hidden layers of ``width`` units, then a linear readout.
+    """A fully connected net: ``depth`` hidden layers of ``width`` units, then a linear readout
+    (or, with ``out_activation``, a readout through that activation, e.g. the sigmoid output
+    units of Rumelhart, Hinton & Williams 1986).
 
     f(x) = W_{L+1} φ(W_L … φ(W_1 x + b_1) … + b_L) + b_{L+1}, with the weights scaled per
     ``parameterization`` (module docstring). ``w_std`` = √2 is He initialisation for ReLU
@@ -196,13 +199,18 @@ def mlp(
     for _ in range(depth):
         layers += [stax.Dense(width, w_std, b_std, parameterization=parameterization), act.layer()]
     layers.append(stax.Dense(out_dim, out_w_std, b_std, parameterization=parameterization))
+    out_act = None if out_activation is None else activation(out_activation)
+    if out_act is not None:
+        layers.append(out_act.layer())
     init, apply, kernel = (permissive(f) for f in stax.serial(*layers))
     info = dict(
         kind="mlp", width=width, depth=depth, out_dim=out_dim, activation=act.name,
         parameterization=parameterization, w_std=w_std, b_std=b_std, out_w_std=out_w_std,
+        out_activation=None if out_act is None else out_act.name,
     )
     name = f"mlp[{act.name}, depth={depth}, width={width}]"
-    return Net(init, apply, kernel if act.has_kernel else None, name, info)
+    has_kernel = act.has_kernel and (out_act is None or out_act.has_kernel)
+    return Net(init, apply, kernel if has_kernel else None, name, info)
 
 
 def param_count(params) -> int:

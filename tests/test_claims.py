@@ -260,3 +260,14 @@ def test_farthest_picks_the_value_a_two_sided_claim_must_bound():
     assert farthest([0.8, 1.1, 1.2], 1.0, log=True) == 0.8
     assert farthest([0.95, 1.3], 1.0, log=True) == 1.3
     assert farthest([1.1, -0.5], 1.0, log=True) == -0.5  # not positive: infinitely far
+
+
+def test_measured_turns_a_failed_measurement_into_nan():
+    from nntheory.claims import measured
+
+    assert measured(lambda a, b=1: a + b, 2, b=3) == 5.0
+
+    def fails():
+        raise ValueError("too few points")
+
+    assert math.isnan(measured(fails))

@@ -289,3 +289,7 @@ def test_parity_construction_is_exact(n):
     np.testing.assert_array_equal(np.asarray(cl.threshold_apply(net, x)), x.sum(axis=1) % 2)
     # leading axes are kept
     assert cl.threshold_apply(net, x.reshape(2, -1, n)).shape == (2, 2 ** (n - 1))
+
+
+def test_parity_construction_exact_up_to_ten_bits():
+    assert all(cl.parity_construction_exact(n) for n in (1, 2, 5, 10))

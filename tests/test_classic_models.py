@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from nntheory.study import get_study
@@ -38,11 +37,15 @@ def test_bad_value_on_the_command_line_is_one_line_and_exit_2(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_half_crossing_and_probit_width_by_hand():
-    d = pd.DataFrame(dict(ratio=[1.5, 2.0, 2.5], separable=[0.9, 0.6, 0.2]))
-    assert STUDY._half_crossing(d) == pytest.approx(2.0 + 0.1 / 0.4 * 0.5)
+def test_half_load_and_transition_width_by_hand():
     from scipy.stats import norm
 
+    from nntheory.analysis import classic, gardner
+
+    half = gardner.half_load([1.5, 2.0, 2.5], [0.9, 0.6, 0.2])
+    assert half == pytest.approx(2.0 + 0.1 / 0.4 * 0.5)
+    assert np.isnan(gardner.half_load([1.0, 2.0], [0.4, 0.1]))  # starts below one half
+    assert np.isnan(gardner.half_load([1.0, 2.0], [0.9, 0.6]))  # never crosses
     alpha = np.array([1.8, 2.0, 2.2])
-    w = pd.DataFrame(dict(points=alpha * 10, dim=10, separable=norm.cdf((2.0 - alpha) / 0.3)))
-    assert STUDY._probit_width(w) == pytest.approx(0.3)
+    assert classic.transition_width(alpha, norm.cdf((2.0 - alpha) / 0.3)) == pytest.approx(0.3)
+    assert np.isnan(classic.transition_width(alpha, [1.0, 1.0, 0.5]))  # one point inside

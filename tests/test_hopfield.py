@@ -290,3 +290,21 @@ def test_replica_symmetric_constants():
 def test_bad_input_raises_value_error_naming_the_value(call, value):
     with pytest.raises(ValueError, match=re.escape(value)):
         call()
+
+
+def test_max_energy_increase_is_rounding_only():
+    ulp = hf.max_energy_increase_ulp(jax.random.PRNGKey(0), 100, 20, 3)
+    assert ulp <= 2.0
+
+
+def test_capacity_by_size_and_bit_errors_read_the_runs():
+    loads = np.repeat([0.1, 0.12, 0.14], 4)
+    overlaps = np.array([1.0, 1.0, 0.98, 0.96, 0.99, 0.97, 0.3, 0.95, 0.2, 0.3, 0.95, 0.1])
+    caps = hf.capacity_by_size(np.full(12, 500), loads, overlaps)
+    curve = hf.capacity_from_curve([0.1, 0.12, 0.14], overlaps.reshape(3, 4),
+                                   statistic="fraction")
+    assert caps == {500: pytest.approx(curve)} and 0.12 < caps[500] < 0.14
+    errs = hf.retrieved_bit_errors(loads, overlaps, [0.1, 0.12, 0.2])
+    assert errs[0] == pytest.approx((1 - np.mean([1.0, 1.0, 0.98, 0.96])) / 2)
+    assert errs[1] == pytest.approx((1 - np.mean([0.99, 0.97, 0.95])) / 2)
+    assert np.isnan(errs[2])  # no run at that load

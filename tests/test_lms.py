@@ -277,3 +277,42 @@ def test_bad_inputs_raise_naming_the_value():
         lms.adaline_digits(KEY, mu=0.0)
     with pytest.raises(ValueError, match="positive definite"):
         lms.wiener_solution(np.diag([1.0, -1.0]), [1.0, 1.0])
+
+
+def test_step_size_grid_spans_the_two_limits():
+    eig = np.array([2.0, 1.0, 0.5])
+    mus = lms.step_size_grid(eig, (0.001, 0.002), 10)
+    assert mus[:2].tolist() == [0.001, 0.002] and len(mus) == 12
+    assert mus[2] == pytest.approx(0.5 * lms.mean_square_limit(eig))
+    assert mus[-1] == pytest.approx(1.2 * lms.mean_convergence_limit(eig))
+    with pytest.raises(ValueError, match="count"):
+        lms.step_size_grid(eig, (), 1)
+
+
+def test_boundary_table_reads_the_runs():
+    mus = np.array([0.1, 0.2, 0.4])
+    seeds, grid = np.meshgrid(np.arange(3), mus, indexing="ij")
+    diverged = grid >= 0.4  # every seed diverges at 0.4 only
+    rows = lms.boundary_table({"flat": (1.0, 1.0)}, ["flat"] * 9, seeds.ravel(), grid.ravel(),
+                              diverged.ravel())
+    assert rows[0]["boundary"] == pytest.approx(
+        lms.divergence_boundary(mus, diverged.reshape(3, 3)))
+    assert rows[0]["trace"] == 2.0 and rows[0]["mean_limit"] == pytest.approx(2.0)
+
+
+def test_misadjustment_errors_skip_unsettled_steps():
+    spectra = {"a": (1.0, 0.1)}
+    mu = np.array([0.01, 0.01, 1e-5])
+    m = lms.misadjustment_small_step(0.01, np.array(spectra["a"])) * np.array([1.1, 1.3, 5.0])
+    rows = lms.misadjustment_errors(spectra, ["a"] * 3, mu, m, steps=100_000)
+    assert len(rows) == 1 and rows[0]["rel"] == pytest.approx(0.2)  # 1e-5 has not settled
+
+
+def test_hebb_oja_rates_per_eta():
+    run = lms.hebb_oja_run(jax.random.PRNGKey(0), (2.0, 1.0, 0.5), np.array([5e-4, 1e-3]),
+                           20000, 4)
+    rows = lms.hebb_oja_rates(run, (2.0, 1.0, 0.5))
+    assert [r["eta"] for r in rows] == pytest.approx([5e-4, 1e-3])
+    for r in rows:
+        assert r["oja_predicted"] == pytest.approx(r["eta"])  # λ₁ − λ₂ = 1
+        assert 0.6 < r["oja_rate"] / r["oja_predicted"] < 1.4 and r["min_abs_cos"] > 0.99

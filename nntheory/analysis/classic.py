@@ -16,7 +16,7 @@ labelings is exactly 1/2 at p = 2n: the capacity of the perceptron is α = p/n =
 * :func:`cover_count`, :func:`cover_fraction` — the exact count and fraction.
 * :func:`separable`, :func:`separable_batch`, :func:`separable_fraction` — the measured
   fraction: random Gaussian points, random labels, linear separability decided by a linear
-  program (SciPy's HiGHS).
+  program (SciPy's HiGHS); :func:`transition_width` — how sharp its fall is.
 
 Capacity at a margin (Gardner 1988)
 -----------------------------------
@@ -276,6 +276,22 @@ def separable_fraction(key, p: int, n: int, trials: int) -> tuple[float, np.ndar
     y = rng.choice(np.array([-1.0, 1.0]), size=(trials, p))
     ok = separable_batch(x, y)
     return float(ok.mean()), ok
+
+
+def transition_width(loads, fractions, *, inside: float = 0.02) -> float:
+    """The width of a falling transition: −1/slope of the probit Φ⁻¹(fraction) against the load,
+    fitted to the points with a fraction strictly between ``inside`` and 1 − ``inside``.
+
+    For Cover's fraction C(P, N)/2^P, a binomial tail, the probit is close to linear in P/N near
+    P = 2N, and the width is the standard deviation of the transition, √(2N)/(2N)·2 ∝ N^(−1/2)
+    in P/N (Cover 1965, Sec. III). NaN with fewer than two points inside.
+    """
+    a, f = np.asarray(loads, np.float64), np.asarray(fractions, np.float64)
+    keep = (f > inside) & (f < 1 - inside)
+    if keep.sum() < 2:
+        return float("nan")
+    slope = np.polyfit(a[keep], scipy.special.ndtri(f[keep]), 1)[0]
+    return float(-1.0 / slope)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -746,3 +762,10 @@ def parity_construction(n: int) -> ThresholdNet:
     k = np.arange(1, n + 1, dtype=np.float32)
     w2 = np.where(k % 2 == 1, 1.0, -1.0).astype(np.float32)
     return ThresholdNet(np.ones((n, n), np.float32), -k, w2, np.float32(-0.5))
+
+
+def parity_construction_exact(n: int) -> bool:
+    """Whether :func:`parity_construction` computes n-bit parity on all 2ⁿ inputs."""
+    x = boolean_inputs(n)
+    out = np.asarray(threshold_apply(parity_construction(n), x)).ravel()
+    return bool(np.all(out == x.sum(axis=1) % 2))

@@ -881,3 +881,56 @@ def extrapolate_capacity(ns, alphas, sigma=None, *, exponent: float = 0.5) -> Ca
     se = np.sqrt(np.diag(cov))
     return CapacityFit(float(coef[0]), float(se[0]), float(coef[1]), float(se[1]))
 
+
+
+def max_energy_increase_ulp(key, n: int, p: int, sweeps: int) -> float:
+    """The largest energy increase of one asynchronous run, in float32 units in the last place.
+
+    p random patterns stored with Hebbian weights (:func:`hebbian_weights`, symmetric, zero
+    diagonal), a random start, ``sweeps`` sweeps of single-spin updates with the energy recorded
+    after every update (:func:`async_dynamics`). Hopfield 1982 (PNAS 79:2554) proves ΔE ≤ 0 for
+    each update; rounding of the float32 energy can show one or two ULPs, a real increase is of
+    order 1 (~1e5 ULPs).
+    """
+    kp, ks, kd = jax.random.split(key, 3)
+    s0 = jax.random.rademacher(ks, (int_at_least("n", n, 2),), dtype=jnp.float32)
+    run = async_dynamics(kd, hebbian_weights(random_patterns(kp, p, n)), s0, sweeps,
+                         record="update")
+    e = np.asarray(run.energies, np.float32)
+    return float(np.max(np.diff(e) / np.spacing(np.abs(e[1:]))))
+
+
+def capacity_by_size(sizes, loads, overlaps, threshold: float = 0.9) -> dict[int, float]:
+    """The retrieval capacity per network size from a long table of runs: for each N, the load
+    where the fraction of runs with overlap >= ``threshold`` first falls below ½, interpolated
+    linearly (:func:`capacity_from_curve` with ``statistic="fraction"``).
+
+    Args:
+      sizes, loads, overlaps: equal-length arrays, one entry per run (NaN overlaps ignored).
+
+    Returns:
+      {N: α_c(N)} (NaN where the fraction does not cross ½).
+    """
+    n, a, o = (np.asarray(v).ravel() for v in (sizes, loads, overlaps))
+    out = {}
+    for size in np.unique(n):
+        at = (n == size) & ~np.isnan(o)
+        grid = np.unique(a[at])
+        runs = [o[at & (a == load)] for load in grid]
+        width = max(len(r) for r in runs)
+        padded = np.array([np.pad(r, (0, width - len(r)), constant_values=np.nan) for r in runs])
+        out[int(size)] = capacity_from_curve(grid, padded, threshold, statistic="fraction")
+    return out
+
+
+def retrieved_bit_errors(loads, overlaps, at, threshold: float = 0.9) -> np.ndarray:
+    """The mean fraction of wrong bits, (1 − m)/2, over the runs that retrieve (overlap m >=
+    ``threshold``) at each load of ``at`` (matched to ``loads`` within 1e-9); NaN where none
+    retrieves. Amit, Gutfreund & Sompolinsky 1985 predict (1 − m(α))/2 (:func:`ags_overlap`):
+    about 1.6 % at α_c."""
+    a, m = np.asarray(loads, np.float64).ravel(), np.asarray(overlaps, np.float64).ravel()
+    out = []
+    for load in np.atleast_1d(np.asarray(at, np.float64)):
+        hit = m[np.isclose(a, load, rtol=0, atol=1e-9) & (m >= threshold)]
+        out.append((1 - hit.mean()) / 2 if hit.size else np.nan)
+    return np.array(out)

@@ -818,3 +818,86 @@ def oja_decay_rate(steps, tan, *, hi: float = 0.5, floor_factor: float = 4.0) ->
         raise ValueError(f"only {stop - start} records between tan θ = {hi} and "
                          f"{math.exp(lo):.3g}; need at least 3")
     return -float(np.polyfit(k[start:stop], logt[start:stop], 1)[0])
+
+
+def step_size_grid(eigenvalues, small_steps, count: int) -> np.ndarray:
+    """The step sizes of an LMS sweep: ``small_steps`` (for the misadjustment), then ``count``
+    geometrically spaced steps from ½ μ_ms (:func:`mean_square_limit`, where nothing diverges)
+    to 1.2 × 2/λ_max (:func:`mean_convergence_limit`, past where the mean diverges)."""
+    count = int_at_least("count", count, 2)
+    grid = np.geomspace(0.5 * mean_square_limit(eigenvalues),
+                        1.2 * mean_convergence_limit(eigenvalues), count)
+    return np.concatenate([np.asarray(small_steps, np.float64).ravel(), grid])
+
+
+def hebb_oja_rates(run: dict, eigenvalues) -> list[dict]:
+    """Per learning rate of a :func:`hebb_oja_run` over an η grid: the fitted Oja decay rate of
+    |w₂/w₁| (:func:`oja_decay_rate`) and Hebbian growth rate of ln‖w‖ (:func:`fit_log_rate`),
+    each with its prediction η(λ₁ − λ₂) and ηλ₁ (Oja 1982), the smallest final |cos θ| over
+    seeds and the largest |‖w‖ − 1|. A rate that cannot be fitted (too few records) is NaN."""
+
+    def fitted(fit, *args, **kw):
+        try:
+            return float(fit(*args, **kw))
+        except ValueError:
+            return float("nan")
+
+    rows = []
+    for e, eta in enumerate(np.atleast_1d(run["etas"])):
+        rows.append(dict(
+            eta=float(eta), oja_rate=fitted(oja_decay_rate, run["steps"], run["oja_ratio2"][:, e]),
+            oja_predicted=float(oja_rate_prediction(eigenvalues, eta)),
+            hebb_rate=fitted(fit_log_rate, run["steps"], run["hebb_log_norm"][:, e], is_log=True),
+            hebb_predicted=float(hebb_rate_prediction(eigenvalues, eta)),
+            min_abs_cos=float(np.min(run["oja_final_cos"][:, e])),
+            max_norm_error=float(np.max(np.abs(run["oja_final_norm"][:, e] - 1)))))
+    return rows
+
+
+def boundary_table(spectra: dict, spectrum, seed, mu, diverged) -> list[dict]:
+    """Per input spectrum, the measured divergence boundary (:func:`divergence_boundary` over
+    the seeds) with the mean-square limit μ_ms (:func:`mean_square_limit`), the mean-weight
+    limit 2/λ_max (:func:`mean_convergence_limit`) and tr R beside it.
+
+    Args:
+      spectra: name -> eigenvalues of R.
+      spectrum, seed, mu, diverged: equal-length arrays, one entry per run.
+    """
+    name, s, m, d = (np.asarray(v).ravel() for v in (spectrum, seed, mu, diverged))
+    rows = []
+    for key in dict.fromkeys(name.tolist()):
+        at = name == key
+        mus, seeds = np.unique(m[at]), np.unique(s[at])
+        grid = np.zeros((seeds.size, mus.size), bool)
+        grid[np.searchsorted(seeds, s[at]), np.searchsorted(mus, m[at])] = d[at].astype(bool)
+        eig = np.asarray(spectra[key], np.float64)
+        rows.append(dict(spectrum=key, boundary=divergence_boundary(mus, grid),
+                         ms_limit=mean_square_limit(eig), mean_limit=mean_convergence_limit(eig),
+                         trace=float(eig.sum())))
+    return rows
+
+
+def misadjustment_errors(spectra: dict, spectrum, mu, misadjustment, steps: int,
+                         e_folds: float = 10.0) -> list[dict]:
+    """Relative error of the measured misadjustment against the small-step formula μ tr R / 2
+    (:func:`misadjustment_small_step`), per (spectrum, μ), averaged over runs — only where the
+    slowest mode has decayed by e^(−``e_folds``) before the averaging window, the run's last
+    quarter (μ λ_min · ¾ steps >= e_folds); elsewhere the start is not yet forgotten.
+
+    Args:
+      spectra: name -> eigenvalues of R.
+      spectrum, mu, misadjustment: equal-length arrays, one entry per run.
+      steps: the length of each run.
+    """
+    name = np.asarray(spectrum).ravel()
+    m, value = np.asarray(mu, np.float64).ravel(), np.asarray(misadjustment, np.float64).ravel()
+    rows = []
+    for key in dict.fromkeys(name.tolist()):
+        eig = np.asarray(spectra[key], np.float64)
+        for step in np.unique(m[name == key]):
+            if step * eig.min() * 0.75 * steps < e_folds:
+                continue
+            mean = value[(name == key) & (m == step)].mean()
+            rows.append(dict(spectrum=key, mu=float(step), misadjustment=float(mean),
+                             rel=abs(mean / float(misadjustment_small_step(step, eig)) - 1)))
+    return rows

@@ -51,6 +51,17 @@ def band(ax, df: pd.DataFrame, x: str, y: str, *, label: str | None = None, colo
                         alpha=alpha, lw=0)
 
 
+def bands(ax, df: pd.DataFrame, x: str, y: str, by: str | None = None, *,
+          label: str | None = "{}", stat: str = "mean", **line) -> None:
+    """One :func:`band` per value of ``by`` (or one for all rows): ``y`` first reduced by
+    ``stat`` over the rows of each (replicate, ``by``, ``x``) — the runs of one replicate —
+    then its median and range over replicates. ``label`` is formatted with the ``by`` value."""
+    keys = ["replicate"] + ([by] if by else []) + [x]
+    per = df.groupby(keys, as_index=False)[y].agg(stat)
+    for value, d in per.groupby(by) if by else [(None, per)]:
+        band(ax, d, x, y, label=None if label is None else label.format(value), **line)
+
+
 def reference_slope(ax, xs: Sequence[float], anchor: float, slope: float, label: str, *,
                     color="0.3", ls=":", lw=1.2) -> None:
     """The power law ``anchor · (x / x₀)^slope`` over the range of ``xs`` (a theory rate)."""
