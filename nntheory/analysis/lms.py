@@ -832,9 +832,9 @@ def step_size_grid(eigenvalues, small_steps, count: int) -> np.ndarray:
 
 def hebb_oja_rates(run: dict, eigenvalues) -> list[dict]:
     """Per learning rate of a :func:`hebb_oja_run` over an η grid: the fitted Oja decay rate of
-    |w₂/w₁| (:func:`oja_decay_rate`) and Hebbian growth rate of ln‖w‖ (:func:`fit_log_rate`),
-    each with its prediction η(λ₁ − λ₂) and ηλ₁ (Oja 1982), the smallest final |cos θ| over
-    seeds and the largest |‖w‖ − 1|. A rate that cannot be fitted (too few records) is NaN."""
+    ``|w₂/w₁|`` (:func:`oja_decay_rate`) and Hebbian growth rate of ln‖w‖ (:func:`fit_log_rate`),
+    each with its prediction η(λ₁ − λ₂) and ηλ₁ (Oja 1982), the smallest final ``|cos θ|`` over
+    seeds and the largest ``|‖w‖ − 1|``. A rate that cannot be fitted (too few records) is NaN."""
 
     def fitted(fit, *args, **kw):
         try:
