@@ -213,6 +213,65 @@ def mlp(
     return Net(init, apply, kernel if has_kernel else None, name, info)
 
 
+POOLS = ("flatten", "global_avg")
+
+
+def cnn(
+    channels: tuple[int, ...] = (16, 16),
+    out_dim: int = 10,
+    activation_name: str = "relu",
+    *,
+    kernel_size: int = 3,
+    pool: str = "flatten",
+    parameterization: str = "ntk",
+    w_std: float = 2.0**0.5,
+    b_std: float = 0.1,
+) -> Net:
+    """A small convolutional net: one ``kernel_size``² convolution (stride 1, SAME padding) and
+    activation per entry of ``channels``, then a readout by ``pool`` (``"flatten"``: every
+    position, or ``"global_avg"``: the channel means) and a dense layer to ``out_dim``.
+
+    Inputs are NHWC images, ``x.shape = (n, height, width, channels_in)``; ``init_params(key,
+    (-1, H, W, C))``. Built from neural-tangents' stax (Conv, Flatten/GlobalAvgPool, Dense), so
+    ``kernel`` is the analytic NNGP/NTK of the infinitely wide CNN where stax has one for the
+    activation (Novak et al. 2019, arXiv:1810.05148; Arora et al. 2019, arXiv:1904.11955 for
+    the CNTK), else ``None``. Weights scaled per ``parameterization`` as in :func:`mlp`.
+
+    Raises:
+      ValueError: empty or non-positive ``channels``, a bad ``kernel_size``/``out_dim``, an
+        unknown activation, pool or parameterization, or a non-positive standard deviation.
+    """
+    channels = tuple(channels) if isinstance(channels, tuple | list) else (channels,)
+    if not channels:
+        raise ValueError("channels must name at least one convolution")
+    for c in channels:
+        int_at_least("channels", c)
+    int_at_least("kernel_size", kernel_size)
+    int_at_least("out_dim", out_dim)
+    act = activation(activation_name)
+    if parameterization not in PARAMETERIZATIONS:
+        raise ValueError(f"unknown parameterization {parameterization!r}; "
+                         f"allowed: {', '.join(PARAMETERIZATIONS)}")
+    if pool not in POOLS:
+        raise ValueError(f"unknown pool {pool!r}; allowed: {', '.join(POOLS)}")
+    w_std = _positive_float("w_std", w_std)
+    b_std = float(b_std)
+    if not 0 <= b_std < float("inf"):
+        raise ValueError(f"b_std must be a non-negative finite number, got {b_std!r}")
+    layers = []
+    for c in channels:
+        layers += [stax.Conv(c, (kernel_size, kernel_size), padding="SAME", W_std=w_std,
+                             b_std=b_std, parameterization=parameterization), act.layer()]
+    layers += [stax.Flatten() if pool == "flatten" else stax.GlobalAvgPool(),
+               stax.Dense(out_dim, w_std, b_std, parameterization=parameterization)]
+    init, apply, kernel = (permissive(f) for f in stax.serial(*layers))
+    info = dict(kind="cnn", channels=channels, out_dim=out_dim, activation=act.name,
+                kernel_size=kernel_size, pool=pool, parameterization=parameterization,
+                w_std=w_std, b_std=b_std)
+    name = f"cnn[{act.name}, channels={list(channels)}, {pool}]"
+    return Net(init, apply, kernel if act.has_kernel else None, name, info)
+
+
 def param_count(params) -> int:
     """Number of scalar parameters in a pytree."""
     return int(sum(jnp.size(p) for p in jax.tree_util.tree_leaves(params)))

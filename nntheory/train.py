@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import math
 import os
 import sys
@@ -171,6 +172,16 @@ class _Program:
     evaluate: Callable  # (params, data) -> metrics dict
 
 
+def _takes_state(fn: Callable) -> bool:
+    """Whether a metrics hook takes the optimiser state: a third positional parameter."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 3 or any(p.kind == p.VAR_POSITIONAL for p in params)
+
+
 def _program(net: Net, optimizer, loss: str, log_every: int, batch_size: int | None,
              extra_metrics: Callable | None = None) -> _Program:
     if loss not in LOSSES:
@@ -181,7 +192,9 @@ def _program(net: Net, optimizer, loss: str, log_every: int, batch_size: int | N
     def objective(params, x, y):
         return loss_fn(net.apply(params, x), y)
 
-    def evaluate(params, data):
+    with_state = extra_metrics is not None and _takes_state(extra_metrics)
+
+    def evaluate(params, data, opt_state=None):
         out = {}
         for split in ("train", "test"):
             if data.get(f"x_{split}") is None:
@@ -191,7 +204,8 @@ def _program(net: Net, optimizer, loss: str, log_every: int, batch_size: int | N
             if classify:
                 out[f"{split}_accuracy"] = accuracy(pred, data[f"y_{split}"])
         if extra_metrics is not None:
-            extra = extra_metrics(params, data)
+            extra = (extra_metrics(params, data, opt_state) if with_state
+                     else extra_metrics(params, data))
             clash = set(extra) & set(out)
             if clash:
                 raise ValueError(f"extra_metrics may not redefine {', '.join(sorted(clash))}")
@@ -233,7 +247,7 @@ def _program(net: Net, optimizer, loss: str, log_every: int, batch_size: int | N
     def run_chunks(state, data, n_chunks):
         def chunk(state, _):
             state = jax.lax.fori_loop(0, log_every, lambda _, s: one_step(s, data), state)
-            metrics = evaluate(state["params"], data)
+            metrics = evaluate(state["params"], data, state["opt_state"])
             # a stopped member logs NaN from the step it diverged at, not its frozen value
             stopped = state["diverged_step"] >= 0
             metrics = {k: jnp.where(stopped, jnp.nan, v) for k, v in metrics.items()}
@@ -336,7 +350,9 @@ def fit(
     Full-batch by default; with ``batch_size`` each step draws a batch without replacement from
     ``jax.random.fold_in(key, step)``. Metrics are logged at step 0 and every ``log_every``
     steps; ``extra_metrics(params, data) -> {name: scalar}`` (jittable) adds metrics of
-    one's own to each log (a weight norm, a Fourier sparsity, …).
+    one's own to each log (a weight norm, a Fourier sparsity, the Hessian's top eigenvalue, …);
+    written with a third parameter, ``extra_metrics(params, data, opt_state)``, it also sees the
+    optimiser's state (Adam's second moments, for a preconditioned sharpness).
     """
     steps, log_every = _check_steps(steps, log_every)
     spec = _optimizer_spec(optimizer, schedule, steps, optimizer_kwargs)
@@ -347,7 +363,7 @@ def fit(
     key = jax.random.PRNGKey(0) if key is None else key
     t0 = time.perf_counter()
     state = init_j(params, key, rate)
-    metrics0 = eval_j(params, d)
+    metrics0 = eval_j(state["params"], d, state["opt_state"])
     state, metrics = _drive(run_segment, state, d, steps // log_every, progress, net.name)
     metrics = {
         k: np.concatenate([np.asarray(metrics0[k])[None], v]) for k, v in metrics.items()
@@ -423,7 +439,7 @@ def _compiled(net, spec, loss, log_every, batch_size, extra_metrics, data_axes):
     axes = dict(data_axes)
     return (
         jax.jit(jax.vmap(prog.init_state)),
-        jax.jit(jax.vmap(prog.evaluate, in_axes=(0, axes))),
+        jax.jit(jax.vmap(prog.evaluate, in_axes=(0, axes, 0))),
         jax.jit(jax.vmap(prog.run_chunks, in_axes=(0, axes, None), out_axes=(0, 0)),
                 static_argnums=2),
     )
@@ -561,7 +577,7 @@ def fit_ensemble(
             d_c = {k: (jax.device_put(v, sharding) if data_axes[k] == 0 else v)
                    for k, v in d_c.items()}
         state = init_v(p_c, k_c, r_c)
-        m0 = eval_v(p_c, d_c)
+        m0 = eval_v(state["params"], d_c, state["opt_state"])
         state, metrics = _drive(seg_v, state, d_c, steps // log_every, progress, net.name)
         n_real = int(real.sum())
         out_params.append(jax.tree_util.tree_map(lambda x, n=n_real: x[:n], state["params"]))

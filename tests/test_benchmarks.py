@@ -36,3 +36,26 @@ def test_summary_is_the_first_sentence():
     Another paragraph."""
     assert summary(doc) == "Exact counts along lines, batched."
     assert summary("No period here\n\nrest") == "No period here"
+
+
+def test_sharpness_benchmark_without_torch(monkeypatch):
+    """The sharpness benchmark imports PyTorch lazily: without it (simulated) the record has
+    the JAX side only and no ratio, and the suite needs no torch."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from benchmarks import sharpness
+
+    def no_torch(*args):
+        raise ImportError("No module named 'torch'")
+
+    monkeypatch.setattr(sharpness, "_torch", no_torch)
+    rec = sharpness.run(width=8, n=16, iters=4)
+    assert rec.ratio is None and rec.target_met is None and "not installed" in rec.details["torch"]
+    assert rec.details["parameters"] == 784 * 8 + 8 + 8 * 8 + 8 + 8 * 10 + 10
+    assert rec.details["jax_top_eigenvalue"] > 0 and "jax_lanczos" in rec.timings
+    # importing the module does not import torch
+    code = "import sys, benchmarks.sharpness; sys.exit('torch' in sys.modules)"
+    root = Path(__file__).parents[1]
+    assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0

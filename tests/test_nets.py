@@ -178,3 +178,29 @@ def test_init_is_deterministic_in_the_key():
 def test_bad_b_std_is_named(b_std):
     with pytest.raises(ValueError, match="b_std"):
         nets.mlp(4, b_std=b_std)
+
+
+def test_cnn_shapes_kernel_and_bad_input():
+    net = nets.cnn((4, 6), 3, "relu", pool="global_avg")
+    p = net.init_params(jax.random.PRNGKey(0), (-1, 6, 6, 2))
+    x = jax.random.normal(jax.random.PRNGKey(1), (5, 6, 6, 2))
+    assert net.apply(p, x).shape == (5, 3)
+    assert net.kernel(x, x, "ntk").shape == (5, 5) and net.info["kind"] == "cnn"
+    assert nets.cnn((4,), 2, "sigmoid").kernel is None  # no closed form for the sigmoid
+    for kwargs, fragment in ((dict(channels=()), "channels"), (dict(pool="max"), "pool"),
+                             (dict(kernel_size=0), "kernel_size"),
+                             (dict(parameterization="mup"), "parameterization")):
+        with pytest.raises(ValueError, match=fragment):
+            nets.cnn(**kwargs)
+
+
+def test_wide_cnn_matches_its_nngp_on_average():
+    """The NNGP of the infinitely wide CNN (Novak et al. 2019) against the empirical
+    f fᵀ over 64 random nets with 128 channels: 10 % relative (Monte Carlo error ~ 5 %)."""
+    x = jax.random.normal(jax.random.PRNGKey(2), (4, 6, 6, 1))
+    net = nets.cnn((128,), 1, "relu", pool="global_avg")
+    fs = jax.vmap(lambda k: net.apply(net.init_params(k, (-1, 6, 6, 1)), x))(
+        jax.random.split(jax.random.PRNGKey(3), 64))
+    empirical = np.mean(np.einsum("kio,kjo->kij", fs, fs), axis=0)
+    exact = np.asarray(net.kernel(x, x, "nngp"))
+    assert np.linalg.norm(empirical - exact) / np.linalg.norm(exact) < 0.1

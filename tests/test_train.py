@@ -489,3 +489,30 @@ def test_an_optax_object_carries_its_own_rate():
     with pytest.raises(ValueError, match="number"):
         train.fit(NET, member(PARAMS, 0), (X, Y), optimizer="sgd", learning_rate="0.1",
                   steps=4, log_every=4)
+
+
+def test_a_metrics_hook_with_three_parameters_sees_the_optimizer_state():
+    """extra_metrics(params, data, opt_state): Adam's step count rises with the log, at step 0
+    too (the initial state), in fit and in fit_ensemble alike."""
+
+    net = nets.mlp(8, 1, 1, "tanh")
+    x = np.linspace(-1, 1, 16, dtype=np.float32)[:, None]
+    y = np.sin(3 * x)
+
+    def hook(params, data, opt_state):
+        adam = next(s for s in jax.tree_util.tree_leaves(
+            opt_state, is_leaf=lambda s: isinstance(s, optax.ScaleByAdamState))
+            if isinstance(s, optax.ScaleByAdamState))
+        return {"adam_count": adam.count, "mean_x": jnp.mean(data["x_train"])}
+
+    p = net.init_params(jax.random.PRNGKey(0), (1,))
+    _, hist = train.fit(net, p, (x, y), optimizer="adam", learning_rate=1e-2, steps=20,
+                        log_every=5, extra_metrics=hook)
+    assert hist.metrics["adam_count"].tolist() == [0, 5, 10, 15, 20]
+    ps = train.init_ensemble(net, jax.random.split(jax.random.PRNGKey(1), 3), (1,))
+    _, hist = train.fit_ensemble(net, ps, (x, y), optimizer="adam", learning_rate=1e-2,
+                                 steps=10, log_every=5, extra_metrics=hook)
+    assert hist.metrics["adam_count"].tolist() == [[0, 5, 10]] * 3
+    _, hist = train.fit(net, p, (x, y), optimizer="sgd", learning_rate=1e-2, steps=10,
+                        log_every=5, extra_metrics=lambda params, data: {"one": 1.0})
+    assert hist.metrics["one"].tolist() == [1.0] * 3  # two parameters: as before
