@@ -19,7 +19,7 @@ from pathlib import Path
 from benchmarks.harness import machine
 
 BENCHMARKS = ("ensemble_vs_loop", "utilisation", "chinchilla_fit", "ntk_empirical",
-              "linear_regions", "replicates", "pipeline", "sharpness")
+              "linear_regions", "replicates", "pipeline", "sharpness", "sharpness_traces")
 
 
 def main(argv=None) -> int:
