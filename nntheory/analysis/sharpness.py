@@ -4,7 +4,7 @@ Hessian-vector products and Lanczos, in one traceable program.
 Definitions (θ ∈ ℝⁿ the parameters flattened by ``jax.flatten_util.ravel_pytree``, L the loss):
 
 * Hessian-vector product (Pearlmutter 1994, "Fast exact multiplication by the Hessian",
-  Neural Computation 6(1)): H v = ∇²L(θ) v = d/dε ∇L(θ + ε v) |_{ε=0}, computed
+  Neural Computation 6(1)): H v = ∇²L(θ) v = d/dε ∇L(θ + ε v) at ε = 0, computed
   forward-over-reverse, ``jax.jvp`` of ``jax.grad``: one forward-mode pass over a gradient,
   O(1) gradient costs and O(n) memory, never the n × n Hessian.
 * Sharpness (Cohen, Kaur, Li, Kolter & Talwalkar 2021, "Gradient descent on neural networks
