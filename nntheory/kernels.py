@@ -150,7 +150,8 @@ def supports_structured(net: Net) -> bool:
     """Whether the ``"structured"`` empirical NTK applies: an MLP built by
     :func:`nntheory.nets.mlp` (dense layers and an elementwise activation)."""
     return (net.info.get("kind") == "mlp" and not net.info.get("linearized", False)
-            and net.info.get("out_activation") is None)
+            and net.info.get("out_activation") is None
+            and net.info.get("parameterization") in ("ntk", "standard"))
 
 
 def _dense_coefficients(info: dict, n_in: int, last: bool) -> tuple[float, float]:

@@ -16,6 +16,13 @@ al. 2020, arXiv:2001.07301):
 
 Both compute the same function at initialisation; they differ in how gradient descent scales
 with width.
+
+* ``"mup"``: the maximal-update parameterisation (Yang & Hu 2021, arXiv:2011.14522; Yang et al.
+  2022, arXiv:2203.03466, Table 3), relative to a ``base_width`` at which it *is* ``"standard"``:
+  with width multiplier m = width / base_width, the readout is drawn with variance
+  σ_out²/(n_in · m) (Table 3: 1/fan_in²) and every other layer as in ``"standard"``; the
+  per-layer learning rates (:func:`mup_lr_multipliers`) are applied by :mod:`nntheory.train`
+  whenever the optimiser is given by name.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ import jax.numpy as jnp
 from nntheory.arguments import int_at_least
 from nntheory.compat.neural_tangents import permissive, stax
 
-PARAMETERIZATIONS = ("ntk", "standard")
+PARAMETERIZATIONS = ("ntk", "standard", "mup")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,6 +172,7 @@ def mlp(
     b_std: float = 0.1,
     out_w_std: float | None = None,
     out_activation: str | None = None,
+    base_width: int | None = None,
 ) -> Net:
     """A fully connected net: ``depth`` hidden layers of ``width`` units, then a linear readout
     (or, with ``out_activation``, a readout through that activation, e.g. the sigmoid output
@@ -195,10 +203,18 @@ def mlp(
     if not 0 <= b_std < float("inf"):
         raise ValueError(f"b_std must be a non-negative finite number, got {b_std!r}")
     out_w_std = w_std if out_w_std is None else _positive_float("out_w_std", out_w_std)
+    stax_param = "standard" if parameterization == "mup" else parameterization
+    if parameterization == "mup":
+        base_width = width if base_width is None else int_at_least("base_width", base_width)
+        if base_width > width:
+            raise ValueError(f"base_width ({base_width}) is larger than the width ({width})")
+        out_w_std = out_w_std / (width / base_width) ** 0.5  # readout variance 1/(n_in · m)
+    elif base_width is not None:
+        raise ValueError("base_width applies to parameterization='mup' only")
     layers = []
     for _ in range(depth):
-        layers += [stax.Dense(width, w_std, b_std, parameterization=parameterization), act.layer()]
-    layers.append(stax.Dense(out_dim, out_w_std, b_std, parameterization=parameterization))
+        layers += [stax.Dense(width, w_std, b_std, parameterization=stax_param), act.layer()]
+    layers.append(stax.Dense(out_dim, out_w_std, b_std, parameterization=stax_param))
     out_act = None if out_activation is None else activation(out_activation)
     if out_act is not None:
         layers.append(out_act.layer())
@@ -208,9 +224,71 @@ def mlp(
         parameterization=parameterization, w_std=w_std, b_std=b_std, out_w_std=out_w_std,
         out_activation=None if out_act is None else out_act.name,
     )
+    if parameterization == "mup":
+        info.update(base_width=base_width, width_mult=width / base_width)
     name = f"mlp[{act.name}, depth={depth}, width={width}]"
     has_kernel = act.has_kernel and (out_act is None or out_act.has_kernel)
     return Net(init, apply, kernel if has_kernel else None, name, info)
+
+
+#: μP's learning-rate multipliers relative to the base width, per (optimiser, layer kind), with
+#: m = width / base_width (Yang et al. 2022, arXiv:2203.03466, Table 3: SGD input weights and
+#: all biases η·fan_out, output weights η/fan_in, hidden weights η; Adam input weights and all
+#: biases η, output and hidden weights η/fan_in). "bias_out": the readout's bias (fan_out = the
+#: output dimension, which does not grow with width).
+MUP_LR = {
+    "sgd": dict(input=1.0, hidden=0.0, output=-1.0, bias=1.0, bias_out=0.0),
+    "momentum": dict(input=1.0, hidden=0.0, output=-1.0, bias=1.0, bias_out=0.0),
+    "adam": dict(input=0.0, hidden=-1.0, output=-1.0, bias=0.0, bias_out=0.0),
+    "adamw": dict(input=0.0, hidden=-1.0, output=-1.0, bias=0.0, bias_out=0.0),
+}
+
+
+def mup_lr_multipliers(net: Net, params, optimizer: str):
+    """The per-leaf learning-rate multipliers m^k of a μP net (:data:`MUP_LR`), a pytree like
+    ``params``: 1 everywhere at the base width, so μP and ``"standard"`` then train identically.
+
+    Raises:
+      ValueError: ``net`` is not a μP MLP, or the optimiser has no μP rule here.
+    """
+    if net.info.get("parameterization") != "mup" or net.info.get("kind") != "mlp":
+        raise ValueError(f"{net.name} is not a μP MLP (nets.mlp(..., parameterization='mup'))")
+    if optimizer not in MUP_LR:
+        raise ValueError(f"no μP learning-rate rule for {optimizer!r}; allowed: "
+                         f"{', '.join(MUP_LR)}")
+    rule, m = MUP_LR[optimizer], net.info["width_mult"]
+    return jax.tree_util.tree_map(lambda k: m ** rule[k], mup_labels(params))
+
+
+def mup_labels(params):
+    """Each leaf's layer kind for :data:`MUP_LR`: ``input``, ``hidden`` or ``output`` weights,
+    ``bias`` (input and hidden layers) or ``bias_out`` (the readout's), a pytree like ``params``
+    (the labels :func:`optax.multi_transform` takes)."""
+    dense = [i for i, p in enumerate(params) if isinstance(p, tuple | list) and len(p) == 2]
+    out = []
+    for i, p in enumerate(params):
+        if i not in dense:
+            out.append(p)
+            continue
+        kind = "input" if i == dense[0] else "output" if i == dense[-1] else "hidden"
+        out.append((kind, "bias_out" if kind == "output" else "bias"))
+    return out
+
+
+def mup_transform(net: Net, optimizer: str):
+    """The optax transformation that scales each layer's update by its μP learning-rate
+    multiplier (:data:`MUP_LR`; chained after the optimiser by :mod:`nntheory.train`):
+    :func:`optax.multi_transform` of :func:`optax.scale` over :func:`mup_labels`."""
+    import optax
+
+    if net.info.get("parameterization") != "mup":
+        raise ValueError(f"{net.name} is not a μP net")
+    if optimizer not in MUP_LR:
+        raise ValueError(f"no μP learning-rate rule for {optimizer!r}; allowed: "
+                         f"{', '.join(MUP_LR)}")
+    m = net.info["width_mult"]
+    return optax.multi_transform({k: optax.scale(m ** e) for k, e in MUP_LR[optimizer].items()},
+                                 mup_labels)
 
 
 POOLS = ("flatten", "global_avg")
@@ -249,9 +327,9 @@ def cnn(
     int_at_least("kernel_size", kernel_size)
     int_at_least("out_dim", out_dim)
     act = activation(activation_name)
-    if parameterization not in PARAMETERIZATIONS:
-        raise ValueError(f"unknown parameterization {parameterization!r}; "
-                         f"allowed: {', '.join(PARAMETERIZATIONS)}")
+    if parameterization not in ("ntk", "standard"):
+        raise ValueError(f"unknown parameterization {parameterization!r} for a CNN; "
+                         "allowed: ntk, standard")
     if pool not in POOLS:
         raise ValueError(f"unknown pool {pool!r}; allowed: {', '.join(POOLS)}")
     w_std = _positive_float("w_std", w_std)

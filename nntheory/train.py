@@ -430,6 +430,10 @@ def _compiled(net, spec, loss, log_every, batch_size, extra_metrics, data_axes):
     if spec[0] == "name":
         _, name, schedule, steps, kwargs = spec
         opt = make_optimizer(name, 1.0, schedule=schedule, steps=steps, **dict(kwargs))
+        if net.info.get("parameterization") == "mup":  # per-layer rates (nets.MUP_LR)
+            from nntheory.nets import mup_transform
+
+            opt = optax.chain(opt, mup_transform(net, name))
     else:
         opt = spec[1]
     prog = _program(net, opt, loss, log_every, batch_size, extra_metrics)

@@ -99,7 +99,7 @@ def test_parameterizations_build_with_relu_kernel(parameterization):
         (dict(width=4, out_dim=0), "out_dim must be a positive integer, got 0"),
         (dict(width=4, activation_name="swish"), "'swish'"),
         (dict(width=4, activation_name="poly0"), "'poly0'"),
-        (dict(width=4, parameterization="mup"), "'mup'"),
+        (dict(width=4, parameterization="mean_field"), "'mean_field'"),
         (dict(width=4, w_std=0.0), "0.0"),
         (dict(width=4, w_std=-1.0), "-1.0"),
         (dict(width=4, w_std=math.nan), "w_std must be a positive finite number, got nan"),

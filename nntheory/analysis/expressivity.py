@@ -122,7 +122,7 @@ def sample_mlp_params(net: Net, key, n_nets: int, input_dim: int) -> list:
         w_s, b_s = p
         w = rng.standard_normal((n_nets,) + tuple(w_s.shape))
         b = None if b_s is None else rng.standard_normal((n_nets,) + tuple(b_s.shape))
-        if info["parameterization"] == "standard":
+        if info["parameterization"] in ("standard", "mup"):  # mup: out_w_std already scaled
             w_std = info["out_w_std"] if i == dense[-1] else info["w_std"]
             w = w * (w_std / math.sqrt(w_s.shape[0]))
             b = None if b is None else b * info["b_std"]
