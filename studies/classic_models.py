@@ -165,9 +165,9 @@ PROFILES = {
                    xor_widths=(2, 4), xor_starts=64, xor_epochs=1000,
                    parity_starts=8, parity_epochs=4000),
     "quick": Config(replicates=5),
-    # Textbook scale, for one GPU (estimated): Cover N up to 200 with 1,000 trials (LPs on the
-    # host, ~15 min on 16 cores), Hopfield N up to 8,000 (W never formed: patterns 8000 × 1600
-    # floats = 51 MB per problem; ~10 min); LMS and Oja as at quick. Peak memory < 4 GB.
+    # One GPU, estimated: Cover N ≤ 200 × 1,000 trials (host LPs, ~15 min on 16 cores), Hopfield
+    # N ≤ 8,000 (W never formed; ~10 min), Gardner N ≤ 400 × 400 sets (~5 min), XOR/parity ×4
+    # starts (~3 min); LMS and Oja as at quick. About 35 min; peak memory < 4 GB.
     "full": Config(replicates=10, cover_dims=(25, 50, 100, 200), cover_trials=1000,
                    perceptron_datasets=500, lms_seeds=20, oja_seeds=32, flip_n=2000,
                    flip_seeds=10, hopfield_ns=(500, 1000, 2000, 4000, 8000), hopfield_seeds=4,

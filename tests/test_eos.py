@@ -114,8 +114,13 @@ def test_dense_top_eigenvalue_of_a_quadratic():
 
 
 def test_bad_config_is_one_line_and_exit_2(tmp_path):
-    for bad in ("gd_multiples=[0.5,0.2]", "adam_etas=[-0.1]", "lanczos_iters=0",
-                "archs=['lstm']"):
+    from nntheory.study import get_study
+
+    study = get_study("edge_of_stability")
+    for bad in (dict(adam_etas=(-0.1,)), dict(lanczos_iters=0), dict(archs=("lstm",))):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            study.Config(**bad)
+    for bad in ("gd_multiples=[0.5,0.2]",):
         proc = subprocess.run([sys.executable, "-m", "nntheory.cli", "--results-dir",
                                str(tmp_path), "run", "edge_of_stability", "--profile", "test",
                                "--set", bad], capture_output=True, text=True, timeout=120)

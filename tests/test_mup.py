@@ -100,7 +100,13 @@ def test_slopes_and_layer_outputs():
 
 
 def test_bad_config_is_one_line_and_exit_2(tmp_path):
-    for bad in ("base_width=64", "log2_lrs=[-5.0,-7.0]", "widths=[16,32]"):
+    from nntheory.study import get_study
+
+    study = get_study("mup")
+    for bad in (dict(log2_lrs=(-5.0, -7.0)), dict(widths=(16, 32), base_width=16)):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            study.Config(**bad)
+    for bad in ("base_width=64",):
         proc = subprocess.run([sys.executable, "-m", "nntheory.cli", "--results-dir",
                                str(tmp_path), "run", "mup", "--profile", "test", "--set", bad],
                               capture_output=True, text=True, timeout=120)

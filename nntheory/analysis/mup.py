@@ -41,7 +41,8 @@ def layer_outputs(net: nets.Net, params, x) -> list:
     layers = affine_layers(net, params)
     h, out = jnp.asarray(x), []
     for i, (w, b) in enumerate(layers):
-        z = h @ w + jnp.expand_dims(b, -2)
+        z = h @ w
+        z = z + jnp.broadcast_to(b, z.shape)  # stax keeps b as (out,) or (1, out)
         h = z if i == len(layers) - 1 else act(z)
         out.append(h)
     return out
