@@ -20,9 +20,9 @@ Netw. 10:968–974; Hamey 1998, Neural Netw. 11:669–681). Here the same rule i
   loss still fell over the last quarter of training and how many patterns end on the wrong
   side of ½.
 
-A start *solves* the task when every output is on the target's side of ½. A start that has not
-solved it is *stalled* when its loss fell by less than 1 % over the last quarter of the run (a
-plateau or a stationary point for this budget) and *slow* otherwise (still descending).
+A start *solves* its truth table when every output is on the target's side of ½. A start that
+has not solved it is *stalled* when its loss fell by less than 1 % over the last quarter of the
+run (a plateau or a stationary point for this budget) and *slow* otherwise (still descending).
 """
 
 from __future__ import annotations
