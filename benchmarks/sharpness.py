@@ -24,9 +24,9 @@ net with the same weights (copied into a ``torch.nn.Sequential``) on the same da
 Reported: both times and their ratio (target ≥ 5× on this CPU), the two eigenvalues and their
 relative difference (target ≤ 1e-4, the accuracy tests/test_sharpness.py asks of the Lanczos
 against dense Hessians), the matvecs each method used and the time of one Hessian-vector
-product in each framework (which splits the ratio into fewer products and faster products). PyTorch is the
-``bench`` extra (``pip install -e '.[bench]'``, as ``make bench`` does); without it the record
-says so and has no ratio. ``--quick``: width 128 on 200 examples.
+product in each framework (which splits the ratio into fewer products and faster products).
+PyTorch is the ``bench`` extra (``pip install -e '.[bench]'``, as ``make bench`` does); without
+it the record says so and has no ratio. ``--quick``: width 128 on 200 examples.
 
     .venv/bin/python -m benchmarks.sharpness [--quick] [--width W] [--n N] [--iters I]
 """
