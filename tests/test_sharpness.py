@@ -15,66 +15,7 @@ from jax.flatten_util import ravel_pytree
 from nntheory import nets, train
 from nntheory.analysis import sharpness as S
 
-RTOL = 1e-4  # the issue's accuracy against dense eigenvalues
-
-
-@functools.cache
-def _net(activation="tanh"):
-    """An MLP 4→12→12→2 (242 parameters), NTK parameterisation."""
-    return nets.mlp(12, 2, 2, activation)
-
-
-def _member_params(activation="tanh", seed=0):
-    """A parameter set of the MLP drawn as its init does in the NTK parameterisation (every
-    weight and bias N(0, 1)), with NumPy: no compiled initialiser per test."""
-    shapes = jax.eval_shape(_net(activation).init_params, jax.random.PRNGKey(0), (-1, 4))
-    rng = np.random.default_rng(seed)
-    return jax.tree_util.tree_map(lambda s: rng.normal(size=s.shape), shapes)
-
-
-def _mlp_problem(activation="tanh", seed=0, n=6):
-    """The MLP, its parameters from ``seed`` and n Gaussian points with Gaussian targets, in
-    float64 inside ``jax.enable_x64(True)``, else float32."""
-    dtype = jnp.asarray(0.0).dtype
-    params = jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype),
-                                    _member_params(activation, seed))
-    rng = np.random.default_rng(100 + seed)
-    x, y = rng.normal(size=(n, 4)), rng.normal(size=(n, 2))
-    return _net(activation), params, (jnp.asarray(x, dtype), jnp.asarray(y, dtype))
-
-
-def _loss(net, data):
-    x, y = data
-    return lambda p: train.mse(net.apply(p, x), y)
-
-
-@functools.cache
-def _hessian_fn(net):
-    def hess(params, x, y):
-        flat, unravel = ravel_pytree(params)
-        return jax.hessian(lambda f: train.mse(net.apply(unravel(f), x), y))(flat)
-
-    return jax.jit(hess)
-
-
-def _dense_hessian(net, params, data) -> np.ndarray:
-    """The flattened MSE Hessian of ``net`` at ``params``, by jax.hessian (n × n)."""
-    return np.asarray(_hessian_fn(net)(params, *data), np.float64)
-
-
-@functools.cache
-def _top_fn(net, k=1):
-    """top_eigenvalues of the MSE loss, jitted with the data and key as arguments."""
-    return jax.jit(lambda p, x, y, key: S.top_eigenvalues(_loss(net, (x, y)), p, key, k=k))
-
-
-def _dense_top(h: np.ndarray, k: int) -> np.ndarray:
-    return np.linalg.eigvalsh(h)[::-1][:k]
-
-
-def _rel(a, b) -> float:
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    return float(np.max(np.abs(a - b) / np.abs(b)))
+RTOL = 1e-4  # the accuracy asked of Lanczos against dense eigenvalues
 
 
 def _symmetric(eigs, seed=0) -> jax.Array:
