@@ -454,6 +454,17 @@ def init_ensemble(net: Net, keys: jax.Array, input_shape: tuple[int, ...]):
     return jax.vmap(lambda k: net.init_params(k, input_shape))(keys)
 
 
+def shared_init_members(keys, per: int, data: dict) -> tuple[jax.Array, dict]:
+    """An ensemble layout for sweeps whose runs of one replicate differ only in a setting (a
+    learning rate): replicate r's ``per`` members share the initialisation key
+    ``fold_in(keys[r], 0)`` and its training arrays (``x_train``, ``y_train``, leading
+    replicate axis in ``data``), replicate-major. Returns (init keys (R · per, 2), member
+    data)."""
+    keys = jnp.asarray(keys).reshape(-1, 2)
+    init = jnp.repeat(jax.vmap(lambda k: jax.random.fold_in(k, 0))(keys), per, axis=0)
+    return init, {k: np.repeat(np.asarray(data[k]), per, axis=0) for k in ("x_train", "y_train")}
+
+
 DEFAULT_MEMORY_BUDGET = 2 * 2**30  # bytes; override with NNTHEORY_MEMORY_BUDGET
 
 

@@ -168,15 +168,6 @@ def phase_boundaries(x, phases) -> tuple[float, float]:
     return midpoint(ph != "lazy"), midpoint(ph == "diverged")
 
 
-def _members(keys, per: int, data: dict):
-    """Initial-parameter keys (one per replicate, shared by its ``per`` members: the runs of
-    one replicate differ only in η) and each replicate's training arrays repeated ``per``
-    times, replicate-major."""
-    keys = jnp.asarray(keys).reshape(-1, 2)
-    init = jnp.repeat(jax.vmap(lambda k: jax.random.fold_in(k, 0))(keys), per, axis=0)
-    return init, {k: np.repeat(np.asarray(data[k]), per, axis=0) for k in ("x_train", "y_train")}
-
-
 def rate_sweep(net, keys, data: dict, etas, *, relative: bool = False, optimizer: str = "sgd",
                steps: int, log_every: int, loss: str = "mse", iters: int = 20,
                batch_size: int | None = None, **optimizer_kwargs) -> pd.DataFrame:
@@ -209,7 +200,7 @@ def rate_sweep(net, keys, data: dict, etas, *, relative: bool = False, optimizer
         raise ValueError(f"etas must be positive and increasing, got {e.tolist()}")
     if optimizer not in ("sgd", "adam"):
         raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
-    init, member_data = _members(keys, e.size, data)
+    init, member_data = train.shared_init_members(keys, e.size, data)
     r = len(init) // e.size
     lanczos = jax.random.fold_in(jnp.asarray(keys).reshape(-1, 2)[0], 1)
     if optimizer == "adam":
@@ -261,7 +252,7 @@ def catapult_sweep(net, keys, data: dict, multiples, *, steps: int, loss: str = 
     m = np.asarray(multiples, np.float64).ravel()
     if m.size == 0 or not np.all(np.isfinite(m) & (m > 0)) or np.any(np.diff(m) <= 0):
         raise ValueError(f"multiples must be positive and increasing, got {m.tolist()}")
-    init, member_data = _members(keys, 1, data)
+    init, member_data = train.shared_init_members(keys, 1, data)
     params0 = train.init_ensemble(net, init, member_data["x_train"].shape[1:])
     x, y = member_data["x_train"], member_data["y_train"]
     theta = np.asarray(kernels.empirical_ntk_ensemble(net, params0, x), np.float64)

@@ -111,14 +111,12 @@ def replicate_data(keys, n: int) -> dict:
 def train_grid(net: nets.Net, keys, data: dict, rates, *, optimizer: str, steps: int,
                loss: str = "mse"):
     """Every replicate at every learning rate as one vmapped program: replicate r's runs share
-    the initialisation ``fold_in(keys[r], 0)`` and its data. Returns (params0, params, History)
-    with members replicate-major (R · len(rates))."""
+    its initialisation and data (:func:`nntheory.train.shared_init_members`). Returns
+    (params0, params, History) with members replicate-major (R · len(rates))."""
     from nntheory import train
 
-    keys = jnp.asarray(keys).reshape(-1, 2)
-    r, e = len(keys), len(rates)
-    init = jnp.repeat(jax.vmap(lambda k: jax.random.fold_in(k, 0))(keys), e, axis=0)
-    member = {k: np.repeat(v, e, axis=0) for k, v in data.items()}
+    init, member = train.shared_init_members(keys, len(rates), data)
+    r = len(init) // len(rates)
     params0 = train.init_ensemble(net, init, member["x_train"].shape[1:])
     params, hist = train.fit_ensemble(
         net, params0, member, member_data=True, optimizer=optimizer,
