@@ -5,7 +5,9 @@ a garbage-collection callback or a ``__del__`` (JAX registers one, ``_xla_gc_cal
 prints "Exception ignored" and carries on, and the run would finish as if never interrupted.
 Inside :func:`interruptible` the signal is also remembered (and its swallowed traceback not
 printed), and :func:`check` (called by each sweep-point checkpoint and before a result is
-published) raises it again.
+published) raises it again. An error raised after the signal arrived is the interrupt's doing
+(a KeyboardInterrupt inside ``zipfile``'s writer makes its ``close`` raise ValueError, which
+hides the interrupt): it leaves the block as KeyboardInterrupt, chained to that error.
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ def interruptible():
     sys.unraisablehook = hook
     try:
         yield
+    except KeyboardInterrupt:
+        raise
+    except Exception as e:
+        if _seen.is_set():  # raised on the interrupt's way out, masking it
+            raise KeyboardInterrupt from e
+        raise
     finally:
         signal.signal(signal.SIGINT, old)
         sys.unraisablehook = old_hook

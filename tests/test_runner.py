@@ -507,6 +507,27 @@ def test_swallowed_ctrl_c_is_remembered(capsys):
     assert "Exception ignored" not in capsys.readouterr().err  # handled, so not printed
 
 
+def test_error_masking_a_ctrl_c_leaves_as_the_interrupt():
+    """A Ctrl-C while np.savez closes a member's write handle leaves the handle open, and
+    zipfile's close then raises ValueError ("Can't close the ZIP file while there is an open
+    writing handle"), hiding the interrupt; the block reports the interrupt."""
+    import io
+    import zipfile
+
+    from nntheory import interrupt
+
+    with pytest.raises(KeyboardInterrupt) as info, interrupt.interruptible():
+        with zipfile.ZipFile(io.BytesIO(), "w") as z:
+            handle = z.open("a.npy", "w")  # left open, as by the interrupted close
+            handle.write(b"x")
+            signal.raise_signal(signal.SIGINT)
+    assert isinstance(info.value.__cause__, ValueError)
+    handle.close()
+    z.close()
+    with pytest.raises(ValueError), interrupt.interruptible():  # no signal: the error itself
+        raise ValueError("bad input")
+
+
 def test_swallowed_ctrl_c_stops_the_run_before_publishing(tmp_path, monkeypatch):
     """A run whose Ctrl-C was swallowed mid-point stops at the next unit, publishing nothing."""
     from nntheory import interrupt
