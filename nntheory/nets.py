@@ -161,6 +161,23 @@ def _positive_float(name: str, value) -> float:
     return v
 
 
+def _width_mult(parameterization: str, width: int, base: int | None, name: str,
+                allowed: tuple[str, ...]) -> float:
+    """μP's width multiplier m = width / base (1 for other parameterisations), after checking
+    the parameterisation and the base width."""
+    if parameterization not in allowed:
+        raise ValueError(f"unknown parameterization {parameterization!r}; "
+                         f"allowed: {', '.join(allowed)}")
+    if parameterization != "mup":
+        if base is not None:
+            raise ValueError(f"base_{name} applies to parameterization='mup' only")
+        return 1.0
+    base = width if base is None else int_at_least(f"base_{name}", base)
+    if base > width:
+        raise ValueError(f"base_{name} ({base}) is larger than the {name} ({width})")
+    return width / base
+
+
 def mlp(
     width: int,
     depth: int = 1,
@@ -190,11 +207,6 @@ def mlp(
     int_at_least("depth", depth)
     int_at_least("out_dim", out_dim)
     act = activation(activation_name)
-    if parameterization not in PARAMETERIZATIONS:
-        raise ValueError(
-            f"unknown parameterization {parameterization!r}; "
-            f"allowed: {', '.join(PARAMETERIZATIONS)}"
-        )
     w_std = _positive_float("w_std", w_std)
     try:
         b_std = float(b_std)
@@ -204,13 +216,8 @@ def mlp(
         raise ValueError(f"b_std must be a non-negative finite number, got {b_std!r}")
     out_w_std = w_std if out_w_std is None else _positive_float("out_w_std", out_w_std)
     stax_param = "standard" if parameterization == "mup" else parameterization
-    if parameterization == "mup":
-        base_width = width if base_width is None else int_at_least("base_width", base_width)
-        if base_width > width:
-            raise ValueError(f"base_width ({base_width}) is larger than the width ({width})")
-        out_w_std = out_w_std / (width / base_width) ** 0.5  # readout variance 1/(n_in · m)
-    elif base_width is not None:
-        raise ValueError("base_width applies to parameterization='mup' only")
+    m = _width_mult(parameterization, width, base_width, "width", PARAMETERIZATIONS)
+    out_w_std = out_w_std / m**0.5  # μP: readout variance 1/(n_in · m)
     layers = []
     for _ in range(depth):
         layers += [stax.Dense(width, w_std, b_std, parameterization=stax_param), act.layer()]
@@ -225,7 +232,7 @@ def mlp(
         out_activation=None if out_act is None else out_act.name,
     )
     if parameterization == "mup":
-        info.update(base_width=base_width, width_mult=width / base_width)
+        info.update(base_width=width / m, width_mult=m)
     name = f"mlp[{act.name}, depth={depth}, width={width}]"
     has_kernel = act.has_kernel and (out_act is None or out_act.has_kernel)
     return Net(init, apply, kernel if has_kernel else None, name, info)
@@ -251,8 +258,8 @@ def mup_lr_multipliers(net: Net, params, optimizer: str):
     Raises:
       ValueError: ``net`` is not a μP MLP, or the optimiser has no μP rule here.
     """
-    if net.info.get("parameterization") != "mup" or net.info.get("kind") != "mlp":
-        raise ValueError(f"{net.name} is not a μP MLP (nets.mlp(..., parameterization='mup'))")
+    if net.info.get("parameterization") != "mup":
+        raise ValueError(f"{net.name} is not a μP net (parameterization='mup')")
     if optimizer not in MUP_LR:
         raise ValueError(f"no μP learning-rate rule for {optimizer!r}; allowed: "
                          f"{', '.join(MUP_LR)}")
@@ -260,10 +267,20 @@ def mup_lr_multipliers(net: Net, params, optimizer: str):
     return jax.tree_util.tree_map(lambda k: m ** rule[k], mup_labels(params))
 
 
+#: The layer kinds of :func:`one_layer_transformer`'s parameters (Yang et al. 2022, Table 3:
+#: embeddings are input weights; the attention and MLP matrices hidden; the unembedding output).
+TRANSFORMER_MUP_KINDS = dict(W_E="input", W_pos="input", W_Q="hidden", W_K="hidden",
+                             W_V="hidden", W_O="hidden", W_in="hidden", W_out="hidden",
+                             W_U="output", b_in="bias", b_out="bias")
+
+
 def mup_labels(params):
     """Each leaf's layer kind for :data:`MUP_LR`: ``input``, ``hidden`` or ``output`` weights,
     ``bias`` (input and hidden layers) or ``bias_out`` (the readout's), a pytree like ``params``
-    (the labels :func:`optax.multi_transform` takes)."""
+    (the labels :func:`optax.multi_transform` takes): an MLP's stax layers, or a transformer's
+    named arrays (:data:`TRANSFORMER_MUP_KINDS`)."""
+    if isinstance(params, dict):
+        return {k: TRANSFORMER_MUP_KINDS[k] for k in params}
     dense = [i for i, p in enumerate(params) if isinstance(p, tuple | list) and len(p) == 2]
     out = []
     for i, p in enumerate(params):
@@ -427,7 +444,8 @@ def modular_mlp(p: int, width: int, activation_name: str = "relu", *,
 
 def one_layer_transformer(p: int, *, d_model: int = 128, n_heads: int = 4,
                           d_head: int | None = None, d_mlp: int = 512,
-                          activation_name: str = "relu") -> Net:
+                          activation_name: str = "relu", parameterization: str = "standard",
+                          base_d_model: int | None = None) -> Net:
     """The one-layer transformer of Nanda, Chan, Lieberum, Smith & Steinhardt (2023,
     arXiv:2301.05217, §3): the input "a b =" (the "=" token is p, appended
     here, so inputs are (n, 2) integer pairs), token and learned positional embeddings,
@@ -440,6 +458,16 @@ def one_layer_transformer(p: int, *, d_model: int = 128, n_heads: int = 4,
 
     Initialisation as in the paper's code: N(0, 1/d_model) for W_E, W_pos, W_Q, W_K, W_V,
     W_O, W_in, W_out; N(0, 1/d_vocab) with d_vocab = p + 1 for W_U; zero biases.
+
+    ``parameterization="mup"`` is μP relative to ``base_d_model`` d_b (Yang et al. 2022,
+    arXiv:2203.03466, Table 3 and §"μP for Transformers"), with width multiplier
+    m = d_model / d_b applied to every hidden dimension (keep ``n_heads`` and d_mlp / d_model
+    fixed as the width grows): the embeddings (input weights) keep the base model's standard
+    deviation d_b^(−1/2) at every width, hidden weights keep 1/√d_model, the unembedding's
+    standard deviation falls as d_vocab^(−1/2) / m (variance ∝ 1/fan_in²), and attention scores
+    are scaled by √d_head,b / d_head (1/d attention, equal to 1/√d_head at the base width);
+    Adam's per-layer rates come from :func:`mup_transform` (:func:`mup_labels` names the
+    layers). At ``d_model = base_d_model`` it is the paper's model exactly.
     """
     int_at_least("p", p)
     int_at_least("d_model", d_model)
@@ -452,20 +480,23 @@ def one_layer_transformer(p: int, *, d_model: int = 128, n_heads: int = 4,
     int_at_least("d_head", d_head)
     act = activation(activation_name)
     n_ctx, d_vocab = 3, p + 1
+    m = _width_mult(parameterization, d_model, base_d_model, "d_model", ("standard", "mup"))
+    s_in = (d_model / m) ** -0.5  # the base width's 1/√d_model: constant in width under μP
+    attn_div = d_head / (d_head / m) ** 0.5  # scores / √d_head at the base width; ∝ d_head (μP)
 
     def init(key, input_shape):
         _token_input_shape(input_shape, "one_layer_transformer")
         s = d_model**-0.5
         params = _normal_blocks(key, dict(
-            W_E=((d_vocab, d_model), s),
-            W_pos=((n_ctx, d_model), s),
+            W_E=((d_vocab, d_model), s_in),
+            W_pos=((n_ctx, d_model), s_in),
             W_Q=((n_heads, d_model, d_head), s),
             W_K=((n_heads, d_model, d_head), s),
             W_V=((n_heads, d_model, d_head), s),
             W_O=((n_heads, d_head, d_model), s),
             W_in=((d_model, d_mlp), s),
             W_out=((d_mlp, d_model), s),
-            W_U=((d_model, p), d_vocab**-0.5),
+            W_U=((d_model, p), d_vocab**-0.5 / m),
         ))
         params.update(b_in=jnp.zeros((d_mlp,)), b_out=jnp.zeros((d_model,)))
         return (input_shape[0], p), params
@@ -482,7 +513,8 @@ def one_layer_transformer(p: int, *, d_model: int = 128, n_heads: int = 4,
         q = jnp.einsum("nd,hde->nhe", r[:, -1], params["W_Q"])
         k_ = jnp.einsum("nsd,hde->nhse", r, params["W_K"])
         v = jnp.einsum("nsd,hde->nhse", r, params["W_V"])
-        attn = jax.nn.softmax(jnp.einsum("nhe,nhse->nhs", q, k_) / jnp.sqrt(float(d_head)), -1)
+        div = jnp.sqrt(float(d_head)) if m == 1 else attn_div
+        attn = jax.nn.softmax(jnp.einsum("nhe,nhse->nhs", q, k_) / div, -1)
         z = jnp.einsum("nhs,nhse->nhe", attn, v)
         last = r[:, -1] + jnp.einsum("nhe,hed->nd", z, params["W_O"])
         h = act.fn(last @ params["W_in"] + params["b_in"][None])
@@ -490,5 +522,8 @@ def one_layer_transformer(p: int, *, d_model: int = 128, n_heads: int = 4,
         return last @ params["W_U"]
 
     info = dict(kind="one_layer_transformer", p=p, d_model=d_model, n_heads=n_heads,
-                d_head=d_head, d_mlp=d_mlp, activation=act.name)
+                d_head=d_head, d_mlp=d_mlp, activation=act.name,
+                parameterization=parameterization)
+    if parameterization == "mup":
+        info.update(base_width=d_model / m, width_mult=m)
     return Net(init, apply, None, f"transformer[1 layer, p={p}, d_model={d_model}]", info)

@@ -103,7 +103,8 @@ def test_bad_config_is_one_line_and_exit_2(tmp_path):
     from nntheory.study import get_study
 
     study = get_study("mup")
-    for bad in (dict(log2_lrs=(-5.0, -7.0)), dict(widths=(16, 32), base_width=16)):
+    for bad in (dict(log2_lrs=(-5.0, -7.0)), dict(widths=(16, 32), base_width=16),
+                dict(tf_widths=(16, 30)), dict(tf_fraction=1.5)):
         with pytest.raises(ValueError, match=next(iter(bad))):
             study.Config(**bad)
     for bad in ("base_width=64",):
@@ -113,3 +114,97 @@ def test_bad_config_is_one_line_and_exit_2(tmp_path):
         assert proc.returncode == 2, bad
         assert len(proc.stderr.strip().splitlines()) == 1
     assert not list(tmp_path.iterdir())
+
+
+def _transformers(d_model, base, **kw):
+    return (nets.one_layer_transformer(7, d_model=d_model, n_heads=2, d_mlp=2 * d_model,
+                                       parameterization="mup", base_d_model=base, **kw),
+            nets.one_layer_transformer(7, d_model=d_model, n_heads=2, d_mlp=2 * d_model, **kw))
+
+
+def test_mup_transformer_at_base_width_is_the_standard_one():
+    mu, sp = _transformers(16, 16)
+    x = np.stack(np.meshgrid(np.arange(7), np.arange(7)), -1).reshape(-1, 2).astype(np.int32)
+    y = (x.sum(1) % 7).astype(np.int32)
+    pa, pb = (n.init_params(jax.random.PRNGKey(3), (1, 2)) for n in (mu, sp))
+    ta, tb = (train.fit(n, q, (x, y), optimizer="adam", learning_rate=1e-2, steps=10,
+                        log_every=10, loss="cross_entropy")[0] for n, q in ((mu, pa), (sp, pb)))
+    for u, v in zip(jax.tree_util.tree_leaves((pa, ta)), jax.tree_util.tree_leaves((pb, tb)),
+                    strict=True):
+        np.testing.assert_array_equal(u, v)
+
+
+def test_mup_transformer_scales_follow_table_3():
+    """Embeddings keep the base width's draw, hidden matrices 1/√d_model, the unembedding falls
+    as 1/m; Adam's rates: 1/m for hidden and output matrices, 1 for embeddings and biases."""
+    base, wide = 16, 256  # m = 16
+    stds = {}
+    for d in (base, wide):
+        mu, sp = _transformers(d, base)
+        stds[d] = {k: (float(np.std(v)), float(np.std(w))) for (k, v), w in zip(
+            mu.init_params(jax.random.PRNGKey(0), (1, 2)).items(),
+            sp.init_params(jax.random.PRNGKey(0), (1, 2)).values(), strict=True)}
+    m = wide / base
+    assert stds[wide]["W_E"][0] == pytest.approx(stds[base]["W_E"][0], rel=0.1)
+    assert stds[wide]["W_E"][1] == pytest.approx(stds[base]["W_E"][1] / m**0.5, rel=0.1)
+    assert stds[wide]["W_Q"][0] == pytest.approx(stds[wide]["W_Q"][1], rel=0.05)
+    assert stds[wide]["W_U"][0] == pytest.approx(stds[wide]["W_U"][1] / m, rel=0.1)
+    mu = _transformers(wide, base)[0]
+    p = mu.init_params(jax.random.PRNGKey(0), (1, 2))
+    assert set(nets.mup_labels(p)) == set(p)
+    mult = nets.mup_lr_multipliers(mu, p, "adam")
+    assert {k: float(v) for k, v in mult.items()} == dict(
+        W_E=1.0, W_pos=1.0, W_Q=1 / m, W_K=1 / m, W_V=1 / m, W_O=1 / m, W_in=1 / m,
+        W_out=1 / m, W_U=1 / m, b_in=1.0, b_out=1.0)
+
+
+def test_mup_transformer_attention_is_1_over_d():
+    """Attention scores of a μP transformer at m = 4 are those of the standard one divided by
+    √m = 2 (1/d_head against 1/√d_head, equal at the base width): with W_Q doubled, the μP
+    net computes what the standard one does."""
+    mu, sp = _transformers(32, 8)
+    p = sp.init_params(jax.random.PRNGKey(1), (1, 2))
+    x = np.array([[1, 2], [3, 4], [6, 0]], np.int32)
+    doubled = dict(p, W_Q=2 * p["W_Q"])
+    np.testing.assert_allclose(mu.apply(doubled, x), sp.apply(p, x), rtol=1e-5, atol=1e-6)
+
+
+def test_bad_mup_transformer_arguments():
+    with pytest.raises(ValueError, match="standard, mup"):
+        nets.one_layer_transformer(7, d_model=8, n_heads=2, parameterization="ntk")
+    with pytest.raises(ValueError, match="base_d_model"):
+        nets.one_layer_transformer(7, d_model=8, n_heads=2, parameterization="mup",
+                                   base_d_model=16)
+    with pytest.raises(ValueError, match="mup"):
+        nets.one_layer_transformer(7, d_model=8, n_heads=2, base_d_model=4)
+
+
+def test_init_scales_multiply_input_and_hidden_weights_only():
+    keys = jax.random.split(jax.random.PRNGKey(0), 2)
+    data = mup.replicate_data(keys, 16)
+    net = nets.mlp(8, 2, 10, "relu", parameterization="mup", base_width=8)
+    p1 = mup.train_grid(net, keys, data, [1e-3, 1e-3], optimizer="adam", steps=1)[0]
+    p3 = mup.train_grid(net, keys, data, [1e-3, 1e-3], optimizer="adam", steps=1,
+                        init_scales=[1.0, 3.0])[0]
+    dense = [(i, q) for i, q in enumerate(p1) if q != ()]
+    for j, (i, (w, b)) in enumerate(dense):
+        w3, b3 = p3[i]
+        np.testing.assert_array_equal(b3, b)  # biases untouched
+        expected = w * np.array([1.0, 3.0, 1.0, 3.0])[:, None, None] if j < 2 else w
+        np.testing.assert_allclose(w3, expected, rtol=1e-6)  # readout untouched
+    with pytest.raises(ValueError, match="init_scales"):
+        mup.train_grid(net, keys, data, [1e-3], optimizer="adam", steps=1, init_scales=[1, 2])
+
+
+def test_optima_per_group_and_zero_losses():
+    g = np.arange(-6.0, 0.0)
+    rows = [dict(width=w, log2_lr=v, loss=np.exp((v + c) ** 2))
+            for w, c in ((8, 3.0), (16, 2.5)) for v in g]
+    import pandas as pd
+
+    opt = mup.optima(pd.DataFrame(rows).sample(frac=1, random_state=0), ["width"])
+    assert opt["width"].tolist() == [8, 16]
+    assert opt["log2_opt"].to_numpy() == pytest.approx([-3.0, -2.5])
+    zero = np.array([1.0, 0.1, 0.0, 0.2, 1.0])  # float32 cross-entropy can underflow to 0
+    best, inside = mup.optimal_log2_lr(np.arange(5.0), zero)
+    assert inside and np.isfinite(best) and 1.5 < best < 2.5

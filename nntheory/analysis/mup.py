@@ -28,6 +28,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pandas as pd
 
 from nntheory import nets
 from nntheory.analysis.expressivity import affine_layers
@@ -78,8 +79,10 @@ def slopes(widths, values) -> np.ndarray:
 def optimal_log2_lr(log2_lrs, losses) -> tuple[float, bool]:
     """The learning rate (log₂ η) minimising a loss measured on a grid: the vertex of the
     parabola through the grid minimum and its two neighbours (Yang et al. 2022 read the optimum
-    off such curves). Non-finite losses (diverged runs) count as +∞. Returns (log₂ η*, whether
-    the minimum is inside the grid); at an edge of the grid it returns that edge.
+    off such curves). Non-finite losses (diverged runs) count as +∞, and a loss of exactly 0 (a
+    float32 cross-entropy of a confident net underflows to it) as the smallest positive float32,
+    so the parabola in log loss stays finite. Returns (log₂ η*, whether the minimum is inside
+    the grid); at an edge of the grid it returns that edge.
 
     Raises:
       ValueError: shapes differ, the grid is not increasing, or every loss is non-finite.
@@ -88,7 +91,7 @@ def optimal_log2_lr(log2_lrs, losses) -> tuple[float, bool]:
     y = np.asarray(losses, np.float64)
     if g.shape != y.shape or g.ndim != 1 or np.any(np.diff(g) <= 0):
         raise ValueError("log2_lrs must be increasing and match losses")
-    y = np.where(np.isfinite(y), y, np.inf)
+    y = np.where(np.isfinite(y), np.maximum(y, np.finfo(np.float32).tiny), np.inf)
     if not np.isfinite(y).any():
         raise ValueError("every loss is non-finite")
     i = int(np.argmin(y))
@@ -108,16 +111,57 @@ def replicate_data(keys, n: int) -> dict:
     return {k: np.stack([d[k] for d in ds]) for k in ("x_train", "y_train")}
 
 
+def replicate_modular_data(keys, p: int, fraction: float) -> dict:
+    """One split of modular addition on Z_p per replicate key (the grokking task of Power et
+    al. 2022, :func:`nntheory.analysis.grokking.member_data` with ``fold_in(key, 2)``), stacked:
+    ``x_train`` (R, n, 2) token pairs, ``y_train`` (R, n) labels."""
+    from nntheory.analysis.grokking import member_data
+
+    ks = [jax.random.fold_in(k, 2) for k in jnp.asarray(keys).reshape(-1, 2)]
+    d = member_data(p, "+", fraction, ks)
+    return {k: np.asarray(d[k]) for k in ("x_train", "y_train")}
+
+
+def loss_table(hist, replicates: int, name: str, values) -> pd.DataFrame:
+    """The final training loss of a :func:`train_grid` run as a table: one row per (replicate,
+    setting) with the setting's value under ``name``, ``loss`` and ``diverged``."""
+    e = len(values)
+    return pd.DataFrame({"replicate": np.repeat(np.arange(replicates), e),
+                         name: np.tile(np.asarray(values, np.float64), replicates),
+                         "loss": hist.final("train_loss"), "diverged": hist.diverged})
+
+
+def optima(table: pd.DataFrame, by, x: str = "log2_lr", y: str = "loss") -> pd.DataFrame:
+    """:func:`optimal_log2_lr` of ``y`` against ``x`` for each group of ``by`` columns: a table
+    with the ``by`` columns and ``log2_opt``."""
+    by = list(by)
+    rows = [dict(zip(by, k if isinstance(k, tuple) else (k,), strict=True),
+                 log2_opt=optimal_log2_lr(d[x], d[y])[0])
+            for k, d in table.sort_values(x).groupby(by)]
+    return pd.DataFrame(rows, columns=[*by, "log2_opt"])
+
+
 def train_grid(net: nets.Net, keys, data: dict, rates, *, optimizer: str, steps: int,
-               loss: str = "mse"):
-    """Every replicate at every learning rate as one vmapped program: replicate r's runs share
-    its initialisation and data (:func:`nntheory.train.shared_init_members`). Returns
-    (params0, params, History) with members replicate-major (R · len(rates))."""
+               loss: str = "mse", init_scales=None):
+    """Every replicate at every setting as one vmapped program: replicate r's runs share its
+    initialisation and data (:func:`nntheory.train.shared_init_members`). Setting i trains at
+    learning rate ``rates[i]`` with the input and hidden weight matrices (not the readout, not
+    the biases: :func:`nntheory.nets.mup_labels`) drawn ``init_scales[i]`` times larger
+    (default 1): the initialisation scale σ of Yang et al. 2022 (§5, Fig. 4), as data, so a
+    sweep over it is one program too. Returns (params0, params, History) with members
+    replicate-major (R · len(rates))."""
     from nntheory import train
 
     init, member = train.shared_init_members(keys, len(rates), data)
     r = len(init) // len(rates)
     params0 = train.init_ensemble(net, init, member["x_train"].shape[1:])
+    if init_scales is not None:
+        if len(init_scales) != len(rates):
+            raise ValueError("init_scales must have one entry per learning rate")
+        s = jnp.tile(jnp.asarray(init_scales, jnp.float32), r)
+        params0 = jax.tree_util.tree_map(
+            lambda kind, a: a * s.reshape((-1,) + (1,) * (a.ndim - 1)).astype(a.dtype)
+            if kind in ("input", "hidden") else a, nets.mup_labels(params0), params0)
     params, hist = train.fit_ensemble(
         net, params0, member, member_data=True, optimizer=optimizer,
         learning_rate=np.tile(np.asarray(rates, np.float32), r), steps=steps, log_every=steps,
