@@ -44,3 +44,36 @@ def tiny_toml(tmp_path):
     path = tmp_path / "tiny.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+@pytest.fixture(scope="session")
+def test_profile_run(tmp_path_factory):
+    """``get(name, dest=None)``: the results folder of study ``name`` run at its test profile
+    through the command line, computed once per test session — shared by the xdist workers
+    through a lock file in the session's common temporary folder, so the end-to-end tests and a
+    study's own tests do not each recompute it. With ``dest`` the folder is copied there first
+    (for a test that writes into it); without, callers only read it."""
+    import fcntl
+    import shutil
+
+    from nntheory.cli import main
+
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "test-profile-runs"
+    shared.mkdir(exist_ok=True)
+
+    def get(name: str, dest=None):
+        done = shared / name
+        with open(shared / f"{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # the other worker waits while one computes
+            if not (done / "complete").exists():
+                shutil.rmtree(done, ignore_errors=True)
+                assert main(["--results-dir", str(done / "results"), "run", name,
+                             "--profile", "test"]) == 0
+                (done / "complete").touch()
+        if dest is None:
+            return done / "results"
+        shutil.copytree(done / "results", dest)
+        return dest
+
+    return get

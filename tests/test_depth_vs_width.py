@@ -15,11 +15,11 @@ NAME = "depth_vs_width"
 
 
 @pytest.fixture(scope="module")
-def tiny():
+def tiny(test_profile_run):
     study = get_study(NAME)
     cfg = study.config("test")
-    results, _ = runner.compute(study, cfg, runner.default_seeds(cfg))
-    return dict(study=study, cfg=cfg, results=results)
+    ev = runner.load(study, cfg, runner.default_seeds(cfg), root=test_profile_run(NAME))
+    return dict(study=study, cfg=cfg, results=ev.per_seed)
 
 
 @pytest.mark.slow

@@ -501,11 +501,11 @@ def test_theory_tables():
 
 
 @pytest.fixture(scope="module")
-def tiny():
-    """The test profile's two replicates, computed in memory."""
+def tiny(test_profile_run):
+    """The test profile's two replicates (computed once per session)."""
     cfg = STUDY.config("test")
-    results, _ = runner.compute(STUDY, cfg, (0, 1))
-    return cfg, results
+    ev = runner.load(STUDY, cfg, (0, 1), root=test_profile_run(DD))
+    return cfg, ev.per_seed
 
 
 @pytest.mark.slow

@@ -619,18 +619,15 @@ def test_metrics_by_hand():
 
 
 # ---------------------------------------------------------------------------------------------
-# The test profile, computed in memory
+# The test profile (computed once per session, shared with tests/test_studies.py)
 # ---------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def computed():
-    """The test profile's two replicates (the transformer arm included), in memory."""
+def computed(test_profile_run):
+    """The test profile's two replicates (the transformer arm included)."""
     cfg = STUDY.config("test")
-    results, _ = runner.compute(STUDY, cfg, (0, 1))
-    metrics = pd.DataFrame([dict(replicate=s, **STUDY.metrics(results[s], cfg))
-                            for s in (0, 1)])
-    return cfg, Evidence((0, 1), results, metrics, {0: {}, 1: {}})
+    return cfg, runner.load(STUDY, cfg, (0, 1), root=test_profile_run(G))
 
 
 def test_tables_one_row_per_net_and_exact_facts(computed):

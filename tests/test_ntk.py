@@ -16,10 +16,10 @@ STUDY = get_study(NAME)
 
 
 @pytest.fixture(scope="module")
-def tiny():
-    """The test profile's two replicates, computed in memory."""
+def tiny(test_profile_run):
+    """The test profile's two replicates (computed once per session)."""
     cfg = STUDY.config("test")
-    res, _ = runner.compute(STUDY, cfg, (0, 1))
+    res = runner.load(STUDY, cfg, (0, 1), root=test_profile_run(NAME)).per_seed
     return dict(cfg=cfg, res=res, metrics={s: STUDY.metrics(r, cfg) for s, r in res.items()})
 
 

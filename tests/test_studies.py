@@ -21,10 +21,12 @@ JSON_KEYS = {"id", "kind", "statement", "source", "expected", "replicates", "pas
 
 
 @pytest.fixture(scope="module", params=STUDIES)
-def built(request, tmp_path_factory):
-    """One study run at its test profile, its claims as JSON and its report."""
+def built(request, tmp_path_factory, test_profile_run):
+    """One study run at its test profile (computed once per session: ``test_profile_run``; the
+    run command here finds it done), its claims as JSON and its report."""
     name = request.param
     base = tmp_path_factory.mktemp(name)
+    test_profile_run(name, base / "results")
     common = ["--results-dir", str(base / "results"), "--reports-dir", str(base / "reports")]
     assert main([*common, "run", name, "--profile", "test"]) == 0
     assert main([*common, "report", name, "--profile", "test"]) == 0
