@@ -161,21 +161,21 @@ def _positive_float(name: str, value) -> float:
     return v
 
 
-def _width_mult(parameterization: str, width: int, base: int | None, name: str,
-                allowed: tuple[str, ...]) -> float:
-    """μP's width multiplier m = width / base (1 for other parameterisations), after checking
-    the parameterisation and the base width."""
+def _mup_base(parameterization: str, width: int, base: int | None, name: str,
+              allowed: tuple[str, ...]) -> int:
+    """The base width μP is relative to (``width`` itself for other parameterisations, where
+    the width multiplier width / base is 1), after checking the parameterisation and base."""
     if parameterization not in allowed:
         raise ValueError(f"unknown parameterization {parameterization!r}; "
                          f"allowed: {', '.join(allowed)}")
     if parameterization != "mup":
         if base is not None:
             raise ValueError(f"base_{name} applies to parameterization='mup' only")
-        return 1.0
+        return width
     base = width if base is None else int_at_least(f"base_{name}", base)
     if base > width:
         raise ValueError(f"base_{name} ({base}) is larger than the {name} ({width})")
-    return width / base
+    return base
 
 
 def mlp(
@@ -216,7 +216,8 @@ def mlp(
         raise ValueError(f"b_std must be a non-negative finite number, got {b_std!r}")
     out_w_std = w_std if out_w_std is None else _positive_float("out_w_std", out_w_std)
     stax_param = "standard" if parameterization == "mup" else parameterization
-    m = _width_mult(parameterization, width, base_width, "width", PARAMETERIZATIONS)
+    base_width = _mup_base(parameterization, width, base_width, "width", PARAMETERIZATIONS)
+    m = width / base_width
     out_w_std = out_w_std / m**0.5  # μP: readout variance 1/(n_in · m)
     layers = []
     for _ in range(depth):
@@ -232,7 +233,7 @@ def mlp(
         out_activation=None if out_act is None else out_act.name,
     )
     if parameterization == "mup":
-        info.update(base_width=width / m, width_mult=m)
+        info.update(base_width=base_width, width_mult=m)
     name = f"mlp[{act.name}, depth={depth}, width={width}]"
     has_kernel = act.has_kernel and (out_act is None or out_act.has_kernel)
     return Net(init, apply, kernel if has_kernel else None, name, info)
@@ -480,9 +481,11 @@ def one_layer_transformer(p: int, *, d_model: int = 128, n_heads: int = 4,
     int_at_least("d_head", d_head)
     act = activation(activation_name)
     n_ctx, d_vocab = 3, p + 1
-    m = _width_mult(parameterization, d_model, base_d_model, "d_model", ("standard", "mup"))
-    s_in = (d_model / m) ** -0.5  # the base width's 1/√d_model: constant in width under μP
-    attn_div = d_head / (d_head / m) ** 0.5  # scores / √d_head at the base width; ∝ d_head (μP)
+    base = _mup_base(parameterization, d_model, base_d_model, "d_model", ("standard", "mup"))
+    m = d_model / base
+    s_in = base**-0.5  # the base width's 1/√d_model: constant in width under μP
+    # scores / √d_head at the base width, / (d_head / √d_head,base) ∝ d_head under μP
+    attn_div = d_head**0.5 if m == 1 else d_head / (d_head / m) ** 0.5
 
     def init(key, input_shape):
         _token_input_shape(input_shape, "one_layer_transformer")
@@ -513,8 +516,7 @@ def one_layer_transformer(p: int, *, d_model: int = 128, n_heads: int = 4,
         q = jnp.einsum("nd,hde->nhe", r[:, -1], params["W_Q"])
         k_ = jnp.einsum("nsd,hde->nhse", r, params["W_K"])
         v = jnp.einsum("nsd,hde->nhse", r, params["W_V"])
-        div = jnp.sqrt(float(d_head)) if m == 1 else attn_div
-        attn = jax.nn.softmax(jnp.einsum("nhe,nhse->nhs", q, k_) / div, -1)
+        attn = jax.nn.softmax(jnp.einsum("nhe,nhse->nhs", q, k_) / attn_div, -1)
         z = jnp.einsum("nhs,nhse->nhe", attn, v)
         last = r[:, -1] + jnp.einsum("nhe,hed->nd", z, params["W_O"])
         h = act.fn(last @ params["W_in"] + params["b_in"][None])
@@ -525,5 +527,5 @@ def one_layer_transformer(p: int, *, d_model: int = 128, n_heads: int = 4,
                 d_head=d_head, d_mlp=d_mlp, activation=act.name,
                 parameterization=parameterization)
     if parameterization == "mup":
-        info.update(base_width=d_model / m, width_mult=m)
+        info.update(base_width=base, width_mult=m)
     return Net(init, apply, None, f"transformer[1 layer, p={p}, d_model={d_model}]", info)
