@@ -32,6 +32,7 @@ import pandas as pd
 
 from nntheory import nets
 from nntheory.analysis.expressivity import affine_layers
+from nntheory.tables import grid_frame
 
 
 def layer_outputs(net: nets.Net, params, x) -> list:
@@ -125,10 +126,10 @@ def replicate_modular_data(keys, p: int, fraction: float) -> dict:
 def loss_table(hist, replicates: int, name: str, values) -> pd.DataFrame:
     """The final training loss of a :func:`train_grid` run as a table: one row per (replicate,
     setting) with the setting's value under ``name``, ``loss`` and ``diverged``."""
-    e = len(values)
-    return pd.DataFrame({"replicate": np.repeat(np.arange(replicates), e),
-                         name: np.tile(np.asarray(values, np.float64), replicates),
-                         "loss": hist.final("train_loss"), "diverged": hist.diverged})
+    shape = (replicates, len(values))
+    return grid_frame({"replicate": replicates, name: np.asarray(values, np.float64)},
+                      loss=np.reshape(hist.final("train_loss"), shape),
+                      diverged=np.reshape(hist.diverged, shape))
 
 
 def optima(table: pd.DataFrame, by, x: str = "log2_lr", y: str = "loss") -> pd.DataFrame:
@@ -152,12 +153,12 @@ def train_grid(net: nets.Net, keys, data: dict, rates, *, optimizer: str, steps:
     replicate-major (R · len(rates))."""
     from nntheory import train
 
+    if init_scales is not None and len(init_scales) != len(rates):
+        raise ValueError("init_scales must have one entry per learning rate")
     init, member = train.shared_init_members(keys, len(rates), data)
     r = len(init) // len(rates)
     params0 = train.init_ensemble(net, init, member["x_train"].shape[1:])
     if init_scales is not None:
-        if len(init_scales) != len(rates):
-            raise ValueError("init_scales must have one entry per learning rate")
         s = jnp.tile(jnp.asarray(init_scales, jnp.float32), r)
         params0 = jax.tree_util.tree_map(
             lambda kind, a: a * s.reshape((-1,) + (1,) * (a.ndim - 1)).astype(a.dtype)
